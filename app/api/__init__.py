@@ -1,0 +1,1 @@
+"""The JSON API (flask-smorest blueprints), documented as OpenAPI 3."""

@@ -1,0 +1,104 @@
+"""``flask ledger ...`` commands: migrate, init, keygen, verify, rebuild, demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from app import bootstrap, db, integrity
+from app.db.migrate import upgrade
+from ledger.errors import LedgerError
+from ledger.keys import PrivateKey, PublicKey
+
+
+def _public_key(text: str) -> PublicKey:
+    """A public key given as base64 of 32 raw bytes, or as the path of a PEM file."""
+    path = Path(text)
+    if path.exists():
+        data = path.read_bytes()
+        if b"PRIVATE KEY" in data:
+            return PrivateKey.from_pem(data).public
+        return PublicKey.from_pem(data)
+    return PublicKey.from_b64(text)
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """Operate the gold lot ledger."""
+
+
+@ledger_group.command("migrate")
+def migrate_command() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    upgrade(db.get_engine())
+    click.echo("schema is up to date")
+
+
+@ledger_group.command("init")
+@click.option(
+    "--arm-key",
+    "arm_key",
+    required=True,
+    help="ARM's public key: base64 of the 32 raw bytes, or a PEM file",
+)
+def init_command(arm_key: str) -> None:
+    """Migrate, create the operator key if missing, and append the genesis entry."""
+    engine = db.get_engine()
+    upgrade(engine)
+    if bootstrap.is_initialised(engine):
+        raise click.ClickException("the ledger already has a genesis entry")
+    operator = bootstrap.load_or_create_key(Path(current_app.config["OPERATOR_KEY_FILE"]))
+    result = bootstrap.genesis(
+        engine, operator, _public_key(arm_key), origin=current_app.config["LEDGER_ORIGIN"]
+    )
+    click.echo(f"genesis appended: seq {result.record.seq} {result.record.entry_hash}")
+    click.echo(f"operator key id {operator.key_id}")
+
+
+@ledger_group.command("keygen")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="where to write the private key (PEM, mode 0600); must not exist",
+)
+def keygen_command(out: Path) -> None:
+    """Generate an Ed25519 key pair for a party; prints the public key to register."""
+    if out.exists():
+        raise click.ClickException(f"{out} exists; refusing to overwrite a key")
+    key = PrivateKey.generate()
+    bootstrap.write_private_key(out, key)
+    click.echo(f"key_id     {key.key_id}")
+    click.echo(f"public_key {key.public.b64}")
+
+
+@ledger_group.command("verify")
+@click.option("--replay", is_flag=True, help="also re-run every entry's rules")
+def verify_command(replay: bool) -> None:
+    """Verify the whole chain; names the first bad seq and why. Exit 1 on failure."""
+    report = integrity.verify_log(db.get_engine(), replay=replay)
+    if not report.ok:
+        click.echo(f"FAILED at {report.failure}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {report.size} records verify; head {report.head}")
+
+
+@ledger_group.command("rebuild")
+def rebuild_command() -> None:
+    """Replay the log into fresh projections, replacing the live ones."""
+    try:
+        count, equal = integrity.rebuild(db.get_engine())
+    except LedgerError as exc:
+        raise click.ClickException(f"replay refused an entry: {exc}") from exc
+    click.echo(
+        f"rebuilt {count} objects; live projections were "
+        f"{'identical' if equal else 'DIFFERENT (now replaced)'}"
+    )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(ledger_group)

@@ -1,0 +1,27 @@
+"""Configuration from environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def from_environment(instance_path: str) -> dict:
+    """The service settings. Secrets (the operator key) live in files outside the repository."""
+    instance = Path(instance_path)
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'ledger.db'}"),
+        "OPERATOR_KEY_FILE": os.environ.get(
+            "LEDGER_OPERATOR_KEY_FILE", str(instance / "operator-key.pem")
+        ),
+        "LEDGER_ORIGIN": os.environ.get("LEDGER_ORIGIN", "gold-ledger.example/log"),
+        "MAX_CONTENT_LENGTH": _int("LEDGER_MAX_BODY_BYTES", 64 * 1024),
+        "CLOCK_SKEW_SECONDS": _int("LEDGER_CLOCK_SKEW_SECONDS", 300),
+        "MAX_ENTRY_AGE_SECONDS": _int("LEDGER_MAX_ENTRY_AGE_SECONDS", 24 * 3600),
+        "PAGE_LIMIT": _int("LEDGER_PAGE_LIMIT", 1000),
+    }

@@ -1,0 +1,75 @@
+"""The database schema (SQLAlchemy Core). Created only by the Alembic migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+records = Table(
+    "records",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_hash", String(64), nullable=False, unique=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("received_at", String(27), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("entry", Text, nullable=False),  # canonical JSON of the signed entry
+    UniqueConstraint("actor", "nonce", name="uq_records_actor_nonce"),
+)
+
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+)
+
+state = Table(
+    "state",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("id", String(160), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+state_index = Table(
+    "state_index",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("attr", String(32), primary_key=True),
+    Column("value", String(160), primary_key=True),
+    Column("id", String(160), primary_key=True),
+    Index("ix_state_index_object", "kind", "id"),
+)
+
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", String(27), nullable=False),
+)

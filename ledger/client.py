@@ -1,0 +1,103 @@
+"""A small client for parties: sign entries with your own key and submit them over HTTP.
+
+Only the standard library is used for HTTP, so the client works wherever ``ledger`` does.
+Tests and scripts may pass another ``transport`` (any callable ``(method, path, json) ->
+(status, json)``), e.g. one built on Flask's test client.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ledger.entry import sign_entry
+from ledger.keys import PrivateKey
+from ledger.timefmt import now
+
+Transport = Callable[[str, str, dict | None], tuple[int, dict]]
+
+
+class LedgerHTTPError(Exception):
+    """The service refused a request; ``problem`` is its problem+json document."""
+
+    def __init__(self, status: int, problem: dict):
+        super().__init__(f"{status} {problem.get('code')}: {problem.get('detail')}")
+        self.status = status
+        self.problem = problem
+
+    @property
+    def code(self) -> str | None:
+        return self.problem.get("code")
+
+
+def http_transport(base_url: str, timeout: float = 30.0) -> Transport:
+    """A transport that speaks HTTP to ``base_url`` (e.g. ``http://127.0.0.1:8000``)."""
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError("base_url must be an http(s) URL")
+
+    def send(method: str, path: str, payload: dict | None) -> tuple[int, dict]:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+            base_url.rstrip("/") + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    return send
+
+
+@dataclass
+class Signer:
+    """A party and one of its private keys."""
+
+    party_id: str
+    key: PrivateKey
+
+    def entry(
+        self, type: str, body: dict, *, created_at: str | None = None, nonce: str | None = None
+    ) -> dict:
+        """A signed entry of ``type`` stating ``body``."""
+        return sign_entry(
+            self.key,
+            type=type,
+            actor=self.party_id,
+            body=body,
+            created_at=created_at or now(),
+            nonce=nonce,
+        )
+
+
+class LedgerClient:
+    """Submit signed entries and read the log."""
+
+    def __init__(self, transport: Transport):
+        self.transport = transport
+
+    def request(self, method: str, path: str, payload: dict | None = None) -> dict:
+        status, document = self.transport(method, path, payload)
+        if status >= 400:
+            raise LedgerHTTPError(status, document if isinstance(document, dict) else {})
+        return document
+
+    def submit(self, entry: dict) -> dict:
+        """POST a signed entry; returns the appended record (or the original, on a resend)."""
+        return self.request("POST", "/api/v1/entries", entry)
+
+    def state(self, signer: Signer, type: str, body: dict, **kwargs) -> dict:
+        """Sign ``body`` as ``signer`` and submit it."""
+        return self.submit(signer.entry(type, body, **kwargs))
+
+    def head(self) -> dict:
+        return self.request("GET", "/api/v1/log/head")
+
+    def record(self, seq: int) -> dict:
+        return self.request("GET", f"/api/v1/log/{seq}")

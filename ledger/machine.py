@@ -1,0 +1,143 @@
+"""Admission of one entry: shape, authentication, role, body, then the type's rules.
+
+``apply_entry`` is the single place where an entry becomes a record. It reads the state through
+a ``Store``, and returns the record with the state writes it implies; nothing is written on a
+refusal. The service calls it inside its append transaction; replay, rebuild and offline
+verification call it on an in-memory store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ledger.entry import check_envelope, verify_entry_signature
+from ledger.errors import LedgerError, forbidden, invalid
+from ledger.fields import Obj
+from ledger.keys import PublicKey
+from ledger.record import GENESIS_PREV, Record, make_record
+from ledger.state import Overlay, Store
+from ledger.timefmt import parse_instant
+
+GENESIS = "ledger.genesis"
+
+
+@dataclass
+class Context:
+    """What a rule sees while it applies one entry."""
+
+    store: Overlay
+    entry: dict
+    body: dict
+    actor: dict
+    record: Record
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def seq(self) -> int:
+        return self.record.seq
+
+    @property
+    def entry_hash(self) -> str:
+        return self.record.entry_hash
+
+    @property
+    def created_at(self) -> datetime:
+        return parse_instant(self.entry["created_at"])
+
+    @property
+    def day(self) -> date:
+        """The calendar day (UTC) the actor stated the entry on."""
+        return self.created_at.date()
+
+    def flag(self, code: str) -> None:
+        """Record a non-blocking finding (e.g. a weighing difference beyond tolerance)."""
+        self.flags.append(code)
+
+
+@dataclass(frozen=True)
+class EntryType:
+    """One kind of statement: who may make it, its body, and its rules."""
+
+    name: str
+    body: Obj
+    roles: frozenset[str]
+    rule: Callable[[Context], None]
+    summary: str
+
+
+REGISTRY: dict[str, EntryType] = {}
+
+
+def entry_type(name: str, body: Obj, roles: set[str], summary: str):
+    """Register the decorated function as the rule of entry type ``name``."""
+
+    def register(rule: Callable[[Context], None]) -> Callable[[Context], None]:
+        if name in REGISTRY:
+            raise RuntimeError(f"entry type {name} registered twice")
+        REGISTRY[name] = EntryType(name, body, frozenset(roles), rule, summary)
+        return rule
+
+    return register
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An accepted entry: its record, the state objects it writes, and any flags raised."""
+
+    record: Record
+    writes: list[tuple[str, dict]]
+    flags: tuple[str, ...]
+
+
+def authenticate(store: Store, entry: dict) -> dict:
+    """The actor's party, if the entry is signed by a key of the actor that is active now."""
+    party = store.get("party", entry["actor"])
+    if party is None:
+        raise forbidden("unknown-actor", f"no registered party {entry['actor']!r}")
+    key = store.get("key", entry["key_id"])
+    if key is None:
+        raise forbidden("unknown-key", f"no registered key {entry['key_id']}")
+    if key["party"] != party["id"]:
+        raise forbidden("wrong-key", "the key belongs to another party")
+    if key["revoked_at"] is not None:
+        raise forbidden("revoked-key", f"the key was revoked at seq {key['revoked_seq']}")
+    if parse_instant(entry["created_at"]) < parse_instant(key["valid_from"]):
+        raise forbidden("key-not-yet-valid", "created_at is before the key was added")
+    verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]))
+    return party
+
+
+def apply_entry(
+    store: Store, entry: object, *, seq: int, prev_hash: str, received_at: str
+) -> Applied:
+    """Check ``entry`` against the state in ``store``; return the record and its writes."""
+    entry = check_envelope(entry)
+    etype = REGISTRY.get(entry["type"])
+    if etype is None:
+        raise invalid(f"unknown entry type {entry['type']!r}", "/type")
+    if (etype.name == GENESIS) != (seq == 1):
+        raise LedgerError("genesis-only-first", "the genesis entry is exactly seq 1", status=409)
+    if seq == 1 and prev_hash != GENESIS_PREV:
+        raise invalid("the genesis record links to the zero hash", "/prev_hash")
+    record = make_record(seq, prev_hash, received_at, entry)
+    overlay = Overlay(store)
+    body = etype.body.check(entry["body"], "/body")
+    if etype.name == GENESIS:
+        actor = {"id": entry["actor"], "roles": ["operator"]}
+    else:
+        actor = authenticate(overlay, entry)
+        if not etype.roles & set(actor["roles"]):
+            raise forbidden(
+                "role-not-allowed",
+                f"{entry['type']} may be stated by {', '.join(sorted(etype.roles))}, "
+                f"not by {', '.join(actor['roles'])}",
+            )
+    context = Context(overlay, entry, body, actor, record)
+    etype.rule(context)
+    writes = [(kind, value) for kind, _key, value in overlay.items()]
+    return Applied(record, writes, tuple(context.flags))
+
+
+import ledger.types  # noqa: E402,F401  (registers every entry type)

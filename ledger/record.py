@@ -1,0 +1,77 @@
+"""Server-side records: an entry with its place in the chain, and the record hash.
+
+A record is ``{seq, prev_hash, received_at, entry}``. Its leaf bytes are ``RECORD_PREFIX`` plus
+the canonical JSON of the record, and ``entry_hash`` is the RFC 6962 leaf hash of those bytes, so
+Merkle inclusion proofs start from ``entry_hash`` itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.canonical import canonical_bytes
+from ledger.merkle import leaf_hash
+
+RECORD_PREFIX = b"gold-ledger/record/v1\n"
+GENESIS_PREV = "0" * 64
+
+
+@dataclass(frozen=True)
+class Record:
+    """One appended entry."""
+
+    seq: int
+    prev_hash: str
+    received_at: str
+    entry: dict
+    entry_hash: str
+
+    def body(self) -> dict:
+        """The hashed content (everything but ``entry_hash``)."""
+        return {
+            "seq": self.seq,
+            "prev_hash": self.prev_hash,
+            "received_at": self.received_at,
+            "entry": self.entry,
+        }
+
+    def to_json(self) -> dict:
+        return {**self.body(), "entry_hash": self.entry_hash}
+
+
+def leaf_bytes(seq: int, prev_hash: str, received_at: str, entry: dict) -> bytes:
+    """The Merkle leaf data of a record."""
+    body = {
+        "seq": seq,
+        "prev_hash": prev_hash,
+        "received_at": received_at,
+        "entry": entry,
+    }
+    return RECORD_PREFIX + canonical_bytes(body)
+
+
+def record_hash(seq: int, prev_hash: str, received_at: str, entry: dict) -> str:
+    """``entry_hash``: hex of the RFC 6962 leaf hash of the record's leaf bytes."""
+    return leaf_hash(leaf_bytes(seq, prev_hash, received_at, entry)).hex()
+
+
+def make_record(seq: int, prev_hash: str, received_at: str, entry: dict) -> Record:
+    """Build a record and compute its hash."""
+    return Record(
+        seq,
+        prev_hash,
+        received_at,
+        entry,
+        record_hash(seq, prev_hash, received_at, entry),
+    )
+
+
+def record_from_json(data: dict) -> Record:
+    """Rebuild a record from its JSON form without checking its hash (see ``audit``)."""
+    return Record(
+        seq=data["seq"],
+        prev_hash=data["prev_hash"],
+        received_at=data["received_at"],
+        entry=data["entry"],
+        entry_hash=data["entry_hash"],
+    )
