@@ -7,8 +7,8 @@ import json
 import pytest
 
 from app.db import log
-from app.problems import TITLES
 from app.db.uow import reading
+from app.problems import TITLES
 from ledger.client import LedgerHTTPError, Signer
 from ledger.entry import sign_entry
 from ledger.keys import PrivateKey
