@@ -58,10 +58,12 @@ def append(
 ) -> Appended:
     """Append ``entry`` or return the record it already produced (same actor, nonce, content)."""
     entry = check_envelope(entry)
-    received = received or datetime.now(UTC)
     text = canonical_bytes(entry)
     with writing(engine) as connection:
         size, head_hash = log.head(connection, lock=True)
+        # Read the clock only while holding the head lock, so ``received_at`` never goes back
+        # along the log when appends queue behind one another.
+        received = received or datetime.now(UTC)
         previous = log.find_by_nonce(connection, entry["actor"], entry["nonce"])
         if previous is not None:
             if canonical_bytes(previous.entry) != text:

@@ -11,6 +11,7 @@ from app.appender import Appended, append
 from app.db import log
 from app.db.uow import reading
 from ledger.client import Signer
+from ledger.fairmined import SEED_RATES
 from ledger.keys import PrivateKey, PublicKey
 from ledger.types.identity import DEFAULT_PARAMS
 
@@ -59,6 +60,7 @@ def genesis(
             "public_key": arm_public.b64,
         },
         "params": {**DEFAULT_PARAMS, **(params or {})},
+        "rates": list(SEED_RATES),
     }
     return append(engine, Signer(OPERATOR_ID, operator).entry("ledger.genesis", body))
 

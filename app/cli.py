@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from app import bootstrap, db, integrity
 from app.db.migrate import upgrade
@@ -25,7 +26,7 @@ def _public_key(text: str) -> PublicKey:
     return PublicKey.from_b64(text)
 
 
-@click.group("ledger")
+@click.group("ledger", cls=AppGroup)
 def ledger_group() -> None:
     """Operate the gold lot ledger."""
 
@@ -46,14 +47,24 @@ def migrate_command() -> None:
 )
 def init_command(arm_key: str) -> None:
     """Migrate, create the operator key if missing, and append the genesis entry."""
+    # Parse ARM's key before anything is written, so a typo leaves no operator key behind.
+    try:
+        arm_public = _public_key(arm_key)
+    except LedgerError as exc:
+        raise click.BadParameter(exc.detail, param_hint="'--arm-key'") from exc
+    except ValueError as exc:  # a file that is not an Ed25519 PEM
+        raise click.BadParameter(str(exc), param_hint="'--arm-key'") from exc
     engine = db.get_engine()
     upgrade(engine)
     if bootstrap.is_initialised(engine):
         raise click.ClickException("the ledger already has a genesis entry")
     operator = bootstrap.load_or_create_key(Path(current_app.config["OPERATOR_KEY_FILE"]))
-    result = bootstrap.genesis(
-        engine, operator, _public_key(arm_key), origin=current_app.config["LEDGER_ORIGIN"]
-    )
+    try:
+        result = bootstrap.genesis(
+            engine, operator, arm_public, origin=current_app.config["LEDGER_ORIGIN"]
+        )
+    except LedgerError as exc:  # e.g. ARM given the operator's own key, or a concurrent init
+        raise click.ClickException(f"genesis refused: {exc}") from exc
     click.echo(f"genesis appended: seq {result.record.seq} {result.record.entry_hash}")
     click.echo(f"operator key id {operator.key_id}")
 
@@ -98,6 +109,29 @@ def rebuild_command() -> None:
         f"rebuilt {count} objects; live projections were "
         f"{'identical' if equal else 'DIFFERENT (now replaced)'}"
     )
+
+
+@ledger_group.command("demo")
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="how many seasons of trade to generate",
+)
+def demo_command(scale: int) -> None:
+    """Migrate and, on an empty ledger, create the demo data set (keys in instance/demo-keys)."""
+    from app import demo
+
+    engine = db.get_engine()
+    upgrade(engine)
+    if bootstrap.is_initialised(engine):
+        click.echo("the ledger already has records; leaving it as it is")
+        return
+    operator = bootstrap.load_or_create_key(Path(current_app.config["OPERATOR_KEY_FILE"]))
+    keys = Path(current_app.instance_path) / "demo-keys"
+    size = demo.build(engine, keys, operator, current_app.config["LEDGER_ORIGIN"], scale=scale)
+    click.echo(f"demo ledger created: {size} records; party keys in {keys}")
 
 
 def register(app: Flask) -> None:

@@ -5,10 +5,11 @@ name SHOULD equal the origin line; here it MUST: ``sign_checkpoint`` and ``open_
 refuse a checkpoint whose origin is not the operator's key name, so one key can never vouch for
 another log's tree.
 
-Witnesses (ARM) add C2SP tlog-cosignature v1 Ed25519 cosignatures (https://c2sp.org/tlog-cosignature,
-signature type 0x04): the signature line holds ``key hash || u64 timestamp || Ed25519 signature``
-over ``"cosignature/v1\\ntime <timestamp>\\n" || checkpoint body``. A witness verifier key is the
-signed-note verifier key with algorithm byte 0x04 (``cosigner_key``).
+Witnesses (ARM) add C2SP tlog-cosignature v1 Ed25519 cosignatures (signature type 0x04,
+https://c2sp.org/tlog-cosignature): the signature line holds ``key hash || u64 timestamp ||
+Ed25519 signature`` over ``"cosignature/v1\\ntime <timestamp>\\n" || checkpoint body``. A witness
+verifier key is the signed-note verifier key with algorithm byte 0x04 (``cosigner_key``). The
+Ed25519 cosignature does not commit to the witness name, so a witness key serves one name only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ledger.note import (
     NoteVerifier,
     Verifier,
     append_signature,
+    check_key_name,
     decode_verifier_key,
     key_hash,
     open_note,
@@ -115,8 +117,7 @@ class CosignatureVerifier:
     key_hash: bytes = field(init=False)
 
     def __post_init__(self) -> None:
-        # Verifier validates the name; the hash differs only by the algorithm byte.
-        Verifier(self.name, self.public_key)
+        check_key_name(self.name)
         digest = key_hash(self.name, self.public_key.raw, ALG_COSIGNATURE_V1)
         object.__setattr__(self, "key_hash", digest)
 
@@ -205,6 +206,8 @@ def cosign(
     when = int(time.time()) if timestamp is None else timestamp
     if not isinstance(when, int) or not 0 <= when <= MAX_TIMESTAMP:
         raise _bad_checkpoint("cosignature timestamp is out of range")
+    witness = CosignatureVerifier(witness_name, witness_key.public)
     signature = witness_key.sign(_cosigned_message(when, text.encode("utf-8")))
-    digest = key_hash(witness_name, witness_key.public.raw, ALG_COSIGNATURE_V1)
-    return append_signature(note, witness_name, digest, when.to_bytes(8, "big") + signature)
+    return append_signature(
+        note, witness.name, witness.key_hash, when.to_bytes(8, "big") + signature
+    )

@@ -20,7 +20,7 @@ ENTRY_PREFIX = b"gold-ledger/entry/v1\n"
 
 ENVELOPE = Obj(
     {
-        "type": Str(pattern=r"[a-z]+(\.[a-z_]+)+", max_len=64, description="entry type"),
+        "type": Str(pattern=r"[a-z][a-z_]*(\.[a-z_]+)+", max_len=64, description="entry type"),
         "actor": PARTY_ID,
         "key_id": KEY_ID,
         "created_at": Instant(description="when the actor signed it (UTC)"),

@@ -57,6 +57,12 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
+def check_key_name(name: object) -> None:
+    """Refuse (``invalid-key``) a key name that is empty or has a space, a plus or a control."""
+    if not _is_valid_name(name):
+        raise _bad_key(f"invalid key name {name!r}")
+
+
 def key_hash(name: str, public_raw: bytes, algorithm: int = ALG_ED25519) -> bytes:
     """The 4-byte key hash: SHA-256(name || "\\n" || algorithm || public key)[:4]."""
     material = name.encode("utf-8") + b"\n" + bytes([algorithm]) + public_raw
@@ -65,8 +71,7 @@ def key_hash(name: str, public_raw: bytes, algorithm: int = ALG_ED25519) -> byte
 
 def verifier_key(name: str, public_raw: bytes, algorithm: int = ALG_ED25519) -> str:
     """The verifier key text ``name+hash+base64(algorithm || key)`` of a 32-byte public key."""
-    if not _is_valid_name(name):
-        raise _bad_key(f"invalid key name {name!r}")
+    check_key_name(name)
     if len(public_raw) != 32:
         raise _bad_key("public key must be 32 bytes")
     digest = key_hash(name, public_raw, algorithm).hex()
@@ -81,8 +86,7 @@ def decode_verifier_key(text: str, algorithm: int = ALG_ED25519) -> tuple[str, P
     if len(parts) != 3:
         raise _bad_key("verifier key must be name+hash+key")
     name, digest, encoded = parts
-    if not _is_valid_name(name):
-        raise _bad_key(f"invalid key name {name!r}")
+    check_key_name(name)
     if not _HEX8.fullmatch(digest):
         raise _bad_key("key hash must be 8 lowercase hex digits")
     try:
@@ -119,8 +123,7 @@ class Verifier:
     key_hash: bytes = field(init=False)
 
     def __post_init__(self) -> None:
-        if not _is_valid_name(self.name):
-            raise _bad_key(f"invalid key name {self.name!r}")
+        check_key_name(self.name)
         object.__setattr__(self, "key_hash", key_hash(self.name, self.public_key.raw))
 
     def verify(self, text: bytes, signature: bytes) -> bool:
@@ -247,8 +250,7 @@ def sign_note(text: str, name: str, private_key: PrivateKey) -> str:
     if not isinstance(text, str) or not text.endswith("\n"):
         raise _bad_note("note text must end with a newline")
     _check_chars(text)
-    if not _is_valid_name(name):
-        raise _bad_key(f"invalid key name {name!r}")
+    check_key_name(name)
     signature = private_key.sign(text.encode("utf-8"))
     return _decode(text + "\n" + _line(name, key_hash(name, private_key.public.raw), signature))
 
@@ -256,8 +258,7 @@ def sign_note(text: str, name: str, private_key: PrivateKey) -> str:
 def append_signature(note: str, name: str, digest: bytes, signature: bytes) -> str:
     """Add a signature line to a note, replacing any earlier line with the same name and hash."""
     text, signatures = parse_note(note)
-    if not _is_valid_name(name):
-        raise _bad_key(f"invalid key name {name!r}")
+    check_key_name(name)
     if len(digest) != 4:
         raise _bad_key("key hash must be 4 bytes")
     lines = [
@@ -270,8 +271,7 @@ def append_signature(note: str, name: str, digest: bytes, signature: bytes) -> s
 
 def add_signature(note: str, name: str, private_key: PrivateKey) -> str:
     """Co-sign a signed note with an Ed25519 key. Open and check the note first: this does not."""
-    if not _is_valid_name(name):
-        raise _bad_key(f"invalid key name {name!r}")
+    check_key_name(name)
     text, _ = parse_note(note)
     signature = private_key.sign(text.encode("utf-8"))
     return append_signature(note, name, key_hash(name, private_key.public.raw), signature)

@@ -27,6 +27,7 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "lot": ("holder", "incoming_to", "origin_asmos", "status"),
     "sale": ("seller", "buyer", "ancestor_lots"),
     "obligation": ("asmo", "payer", "lot"),
+    "finding": ("code", "lot"),
 }
 
 

@@ -69,3 +69,162 @@ class World:
         self.state("arm", "party.registered", body)
         self.signers[party_id] = Signer(party_id, key)
         return self.signers[party_id]
+
+
+DAY = "2026-01-01"
+PROCESS_ECO = {"mercury": False, "cyanide": False, "gravimetric_only": True}
+PROCESS_MERCURY = {"mercury": True, "cyanide": False, "gravimetric_only": False}
+
+
+class Supply:
+    """A certified supply chain on top of a ``World``: certifier, mine, buyer, refiner, jeweller."""
+
+    def __init__(self, world: World, *, ecological: bool = True):
+        self.world = world
+        w = world
+        w.register("certifier-one", ["certifier"], country="DE", activities=["certification"])
+        w.register("asmo-iquira", ["asmo"], activities=["mining"], location="Iquira, Huila")
+        w.register("fab-andes", ["first_buyer"], activities=["trading"])
+        w.register("refiner-alpes", ["supplier"], country="CH", activities=["refining"])
+        w.register("jeweller-oro", ["licensee"], country="GB", activities=["manufacturing"])
+        w.state(
+            "certifier-one",
+            "certificate.issued",
+            {
+                "certificate_id": "FM-CO-001",
+                "party_id": "asmo-iquira",
+                "metals": ["gold"],
+                "ecological": ecological,
+                "valid_from": "2025-01-01",
+                "valid_to": "2030-12-31",
+            },
+        )
+        for party, role in (
+            ("fab-andes", "first_buyer"),
+            ("refiner-alpes", "supplier"),
+            ("jeweller-oro", "licensee"),
+        ):
+            w.state(
+                "arm",
+                "authorisation.granted",
+                {
+                    "party_id": party,
+                    "role": role,
+                    "valid_from": "2025-01-01",
+                    "valid_to": "2030-12-31",
+                },
+            )
+        self.post_price()
+
+    def post_price(self, price_per_troy_oz: int = 4_000_00) -> None:
+        from ledger.timefmt import now
+
+        self.world.state(
+            "arm",
+            "reference_price.posted",
+            {
+                "metal": "gold",
+                "day": now()[:10],
+                "currency": "USD",
+                "price_per_troy_oz": price_per_troy_oz,
+            },
+        )
+
+    def head(self, lot_id: str) -> str:
+        return self.world.client.request("GET", f"/api/v1/lots/{lot_id}")["lot"]["head"]
+
+    def register_lot(
+        self,
+        lot_id: str = "DORE-001",
+        *,
+        gross_mg: int = 1_000_000,
+        fineness: int = 8800,
+        claim: str = "ecological",
+        processing: dict | None = None,
+        party: str = "asmo-iquira",
+    ) -> dict:
+        return self.world.state(
+            party,
+            "lot.registered",
+            {
+                "lot_id": lot_id,
+                "metal": "gold",
+                "form": "dore",
+                "gross_mg": gross_mg,
+                "fineness": fineness,
+                "claim": claim,
+                "mine_site": "Vereda El Tambo",
+                "production_from": "2025-12-01",
+                "production_to": DAY,
+                "processing": processing or PROCESS_ECO,
+            },
+        )
+
+    def sell(
+        self,
+        lot_id: str = "DORE-001",
+        price: int | None = None,
+        buyer="fab-andes",
+        seller="asmo-iquira",
+    ) -> dict:
+        # 880 g fine at ~USD 128.6/g reference: USD 113,000 clears the 95% floor.
+        return self.world.state(
+            seller,
+            "lot.sold",
+            {
+                "lot_id": lot_id,
+                "lot_head": self.head(lot_id),
+                "buyer": buyer,
+                "price": 113_000_00 if price is None else price,
+                "currency": "USD",
+            },
+        )
+
+    def ship(self, lot_id: str, sender: str, to: str) -> dict:
+        return self.world.state(
+            sender, "lot.shipped", {"lot_id": lot_id, "lot_head": self.head(lot_id), "to": to}
+        )
+
+    def receive(self, lot_id: str, recipient: str, gross_mg: int) -> dict:
+        return self.world.state(
+            recipient,
+            "lot.received",
+            {"lot_id": lot_id, "lot_head": self.head(lot_id), "gross_mg": gross_mg},
+        )
+
+    def deliver(self, lot_id: str, sender: str, to: str, gross_mg: int) -> dict:
+        self.ship(lot_id, sender, to)
+        return self.receive(lot_id, to, gross_mg)
+
+    def pay_and_confirm(self, obligation_id: str, amount: int) -> None:
+        self.world.state(
+            "fab-andes",
+            "premium.paid",
+            {
+                "obligation_id": obligation_id,
+                "amount": amount,
+                "currency": "USD",
+                "paid_on": DAY,
+                "evidence": "SWIFT MT103 ref 2026-0001",
+            },
+        )
+        self.world.state(
+            "asmo-iquira",
+            "premium.confirmed",
+            {
+                "obligation_id": obligation_id,
+                "amount": amount,
+                "currency": "USD",
+                "received_on": DAY,
+            },
+        )
+
+    def refine(self, inputs: list[str], outputs: list[dict]) -> dict:
+        return self.world.state(
+            "refiner-alpes",
+            "lot.refined",
+            {
+                "inputs": [{"lot_id": i, "lot_head": self.head(i)} for i in inputs],
+                "outputs": outputs,
+            },
+        )

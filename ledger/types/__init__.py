@@ -1,3 +1,10 @@
 """Entry types. Importing this package registers every type with ``ledger.machine``."""
 
-from ledger.types import identity  # noqa: F401
+from ledger.types import (  # noqa: F401
+    certification,
+    identity,
+    lots,
+    market,
+    sales,
+    transforms,
+)

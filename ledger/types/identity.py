@@ -18,6 +18,7 @@ from ledger.fields import (
 )
 from ledger.keys import PublicKey
 from ledger.machine import GENESIS, Context, entry_type
+from ledger.types.market import RATE, put_rate
 
 # Roles of DESIGN.md. ``operator`` and ``arm`` exist from genesis; ARM registers the others.
 REGISTRABLE_ROLES = ("asmo", "first_buyer", "supplier", "licensee", "certifier")
@@ -100,10 +101,12 @@ def add_party(
             "operator": _FOUNDER,
             "arm": _FOUNDER,
             "params": _PARAMS,
+            "rates": List(RATE, min_items=0, max_items=50),
         }
     ),
     roles={"operator"},
-    summary="First entry: names the ledger, its operator and ARM, and the rule parameters.",
+    summary="First entry: names the ledger, its operator and ARM, the rule parameters and the "
+    "premium rates the standard publishes.",
 )
 def genesis(ctx: Context) -> None:
     operator, arm = ctx.body["operator"], ctx.body["arm"]
@@ -132,6 +135,8 @@ def genesis(ctx: Context) -> None:
             activities=[],
         )
         add_key(ctx, founder["party_id"], founder["public_key"])
+    for rate in ctx.body["rates"]:
+        put_rate(ctx, rate)
 
 
 @entry_type(

@@ -52,6 +52,7 @@ def chain() -> list[Record]:
                     "public_key": arm.key.public.b64,
                 },
                 "params": DEFAULT_PARAMS,
+                "rates": [],
             },
             created_at=T0,
         ),

@@ -94,7 +94,7 @@ def _store(leaves: list[bytes]) -> MemoryNodes:
 def test_every_vector_directory_is_collected():
     assert len(INCLUSION) > 50
     assert len(CONSISTENCY) > 50
-    assert all(_vector_id(VECTORS / p) in {_vector_id(q) for q in CONSISTENCY} for p in DEVIATIONS)
+    assert set(DEVIATIONS) <= {_vector_id(p) for p in CONSISTENCY}
 
 
 @pytest.mark.parametrize("path", INCLUSION, ids=_vector_id)

@@ -1,0 +1,190 @@
+"""Sales, and the Fairmined premium each ASMO sale creates, its payment and its confirmation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ledger.errors import LedgerError, conflict, forbidden, invalid
+from ledger.fairmined import LABELLED, meets_price_floor, premium_due
+from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, TEXT, Date, Obj, Str
+from ledger.lotstate import held_lot, require_premiums_settled, touch
+from ledger.machine import Context, entry_type
+from ledger.types.certification import is_authorised, require_certified
+from ledger.types.market import rate_on, reference_price
+
+OBLIGATION_ID = Str(pattern=r"PRM-[0-9]{1,15}", max_len=20, description="premium obligation")
+
+
+@entry_type(
+    "lot.sold",
+    Obj(
+        {
+            "lot_id": LOT_ID,
+            "lot_head": HASH_HEX,
+            "buyer": PARTY_ID,
+            "price": MONEY,
+            "currency": CURRENCY,
+        }
+    ),
+    roles={"asmo", "first_buyer", "supplier", "licensee"},
+    summary="The holder sells a lot. A sale by the mine creates the premium obligation and is "
+    "checked against the price floor.",
+)
+def lot_sold(ctx: Context) -> None:
+    body = ctx.body
+    lot = held_lot(ctx, body["lot_id"], body["lot_head"])
+    if ctx.store.get("party", body["buyer"]) is None or body["buyer"] == ctx.actor["id"]:
+        raise invalid("the buyer must be another registered party", "/body/buyer")
+    if lot.get("sold_to") is not None:
+        raise conflict("already-sold", f"{lot['id']} is already sold to {lot['sold_to']}")
+    sale = {
+        "id": f"SALE-{ctx.seq}",
+        "lot": lot["id"],
+        "seller": ctx.actor["id"],
+        "buyer": body["buyer"],
+        "price": body["price"],
+        "currency": body["currency"],
+        "day": ctx.day.isoformat(),
+        "seq": ctx.seq,
+        "fine_mg": lot["fine_mg"],
+        "obligation": None,
+    }
+    if lot["claim"] in LABELLED and lot.get("producer") == ctx.actor["id"]:
+        sale["obligation"] = _first_sale(ctx, lot, body)
+    elif lot["claim"] in LABELLED:
+        require_premiums_settled(ctx, lot, "sell")
+    ctx.store.put("sale", sale)
+    lot["sold_to"] = body["buyer"]
+    touch(ctx, lot)
+
+
+def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
+    """The ASMO's sale: certified today, buyer authorised, price floor met; owes the premium."""
+    require_certified(ctx, ctx.actor["id"], lot["metal"], lot["claim"])
+    if not is_authorised(ctx, body["buyer"], "first_buyer"):
+        raise forbidden(
+            "recipient-not-authorised",
+            f"{body['buyer']} is not an authorised First Authorized Buyer today",
+        )
+    params = ctx.store.get("meta", "ledger")["params"]
+    reference = reference_price(ctx, lot["metal"], body["currency"])
+    if not meets_price_floor(
+        body["price"], lot["fine_mg"], reference["price_per_troy_oz"], params["price_floor_bp"]
+    ):
+        raise LedgerError(
+            "price-below-floor",
+            f"the price is under {params['price_floor_bp'] / 100:.0f}% of the reference price "
+            f"of {reference['day']}",
+            pointer="/body/price",
+        )
+    rate = rate_on(ctx, lot["metal"], lot["claim"])
+    obligation = {
+        "id": f"PRM-{ctx.seq}",
+        "lot": lot["id"],
+        "asmo": ctx.actor["id"],
+        "payer": body["buyer"],
+        "metal": lot["metal"],
+        "certification": lot["claim"],
+        "fine_mg": lot["fine_mg"],
+        "rate_id": rate["id"],
+        "rate_per_kg": rate["amount_per_kg"],
+        "currency": rate["currency"],
+        "due": premium_due(lot["fine_mg"], rate["amount_per_kg"]),
+        "paid": 0,
+        "confirmed": 0,
+        "sold_on": ctx.day.isoformat(),
+        "due_by": (ctx.day + timedelta(days=params["premium_overdue_days"])).isoformat(),
+        "sale_seq": ctx.seq,
+        "payments": [],
+        "confirmations": [],
+    }
+    ctx.store.put("obligation", obligation)
+    lot["obligations"] = sorted({*lot["obligations"], obligation["id"]})
+    return obligation["id"]
+
+
+def _obligation(ctx: Context) -> dict:
+    obligation = ctx.store.get("obligation", ctx.body["obligation_id"])
+    if obligation is None:
+        raise LedgerError(
+            "unknown-obligation",
+            "no such premium obligation",
+            status=404,
+            pointer="/body/obligation_id",
+        )
+    if obligation["currency"] != ctx.body["currency"]:
+        raise invalid(f"the premium is owed in {obligation['currency']}", "/body/currency")
+    return obligation
+
+
+@entry_type(
+    "premium.paid",
+    Obj(
+        {
+            "obligation_id": OBLIGATION_ID,
+            "amount": MONEY,
+            "currency": CURRENCY,
+            "paid_on": Date(),
+            "evidence": TEXT,
+        }
+    ),
+    roles={"first_buyer"},
+    summary="The buyer states a premium payment (possibly partial) with an evidence reference.",
+)
+def premium_paid(ctx: Context) -> None:
+    obligation = _obligation(ctx)
+    if obligation["payer"] != ctx.actor["id"]:
+        raise forbidden("not-payer", f"the premium is owed by {obligation['payer']}")
+    amount = ctx.body["amount"]
+    if amount == 0:
+        raise invalid("a payment is a positive amount", "/body/amount")
+    if obligation["paid"] + amount > obligation["due"]:
+        raise LedgerError(
+            "overpayment",
+            f"{obligation['due'] - obligation['paid']} {obligation['currency']} remain due",
+            pointer="/body/amount",
+        )
+    if ctx.body["paid_on"] > ctx.day.isoformat():
+        raise invalid("paid_on is in the future", "/body/paid_on")
+    obligation["paid"] += amount
+    obligation["payments"].append(
+        {
+            "seq": ctx.seq,
+            "amount": amount,
+            "paid_on": ctx.body["paid_on"],
+            "evidence": ctx.body["evidence"],
+        }
+    )
+    ctx.store.put("obligation", obligation)
+
+
+@entry_type(
+    "premium.confirmed",
+    Obj(
+        {
+            "obligation_id": OBLIGATION_ID,
+            "amount": MONEY,
+            "currency": CURRENCY,
+            "received_on": Date(),
+        }
+    ),
+    roles={"asmo"},
+    summary="The mine confirms it received premium money.",
+)
+def premium_confirmed(ctx: Context) -> None:
+    obligation = _obligation(ctx)
+    if obligation["asmo"] != ctx.actor["id"]:
+        raise forbidden("not-payee", f"the premium is owed to {obligation['asmo']}")
+    amount = ctx.body["amount"]
+    if amount == 0 or obligation["confirmed"] + amount > obligation["paid"]:
+        raise LedgerError(
+            "over-confirmation",
+            f"only {obligation['paid'] - obligation['confirmed']} "
+            f"{obligation['currency']} are paid and unconfirmed",
+            pointer="/body/amount",
+        )
+    obligation["confirmed"] += amount
+    obligation["confirmations"].append(
+        {"seq": ctx.seq, "amount": amount, "received_on": ctx.body["received_on"]}
+    )
+    ctx.store.put("obligation", obligation)
