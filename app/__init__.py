@@ -26,9 +26,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["ledger_engine"] = make_engine(app.config["DATABASE_URL"])
 
     api = Api(app)
-    from app.api import entries, log, lots, parties
+    from app.api import entries, health, log, lots, parties
 
-    for blueprint in (entries.blp, log.blp, parties.blp, lots.blp):
+    for blueprint in (entries.blp, log.blp, parties.blp, lots.blp, health.blp):
         api.register_blueprint(blueprint)
 
     from app import cli, docs_assets

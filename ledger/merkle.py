@@ -323,16 +323,24 @@ def verify_consistency(
     """
     _check_size(size1, "size1")
     _check_size(size2, "size2")
+    path = _check_proof(proof)
+    if size1 == size2 and size1 > 0:
+        # As RFC 9162 and the reference verifier: equal trees need only equal roots (compared
+        # as opaque bytes) and an empty proof.
+        if path:
+            raise _invalid("proof must be empty for equal sizes")
+        if not isinstance(root1, bytes) or root1 != root2:
+            raise _invalid("roots differ for equal sizes")
+        return
     _check_hash(root1, "root1")
     _check_hash(root2, "root2")
-    path = _check_proof(proof)
     if size1 > size2:
         raise _invalid(f"size1 {size1} is larger than size2 {size2}")
     if size1 == size2:
         if path:
             raise _invalid("proof must be empty for equal sizes")
-        if root1 != root2 or (size1 == 0 and root1 != EMPTY_ROOT):
-            raise _invalid("roots differ for equal sizes")
+        if root1 != EMPTY_ROOT or root2 != EMPTY_ROOT:
+            raise _invalid("the empty tree has the empty root")
         return
     if size1 == 0:
         raise _invalid("no consistency proof exists from the empty tree")

@@ -12,10 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from app import create_app
 from app.db import log
 from app.db.uow import reading
 from app.integrity import verify_log
 from ledger.keys import PrivateKey, PublicKey
+
+
+@pytest.fixture
+def bare_app(tmp_path):
+    """An app for commands that never touch the database (keygen): one backend is enough."""
+    application = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    yield application
+    application.extensions["ledger_engine"].dispose()
 
 
 def _invoke(app, *args: str):
@@ -31,9 +40,9 @@ def _size(engine) -> int:
         return log.head(connection)[0]
 
 
-def test_keygen_writes_a_private_pem_and_prints_the_public_key(app, tmp_path):
+def test_keygen_writes_a_private_pem_and_prints_the_public_key(bare_app, tmp_path):
     out = tmp_path / "keys" / "asmo.pem"
-    result = _invoke(app, "keygen", "--out", str(out))
+    result = _invoke(bare_app, "keygen", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert _mode(out) == 0o600
     key = PrivateKey.from_pem(out.read_bytes())
@@ -43,25 +52,25 @@ def test_keygen_writes_a_private_pem_and_prints_the_public_key(app, tmp_path):
     assert PublicKey.from_b64(printed["public_key"]).key_id == key.key_id
 
 
-def test_keygen_gives_a_new_key_each_time(app, tmp_path):
+def test_keygen_gives_a_new_key_each_time(bare_app, tmp_path):
     first, second = tmp_path / "a.pem", tmp_path / "b.pem"
-    assert _invoke(app, "keygen", "--out", str(first)).exit_code == 0
-    assert _invoke(app, "keygen", "--out", str(second)).exit_code == 0
+    assert _invoke(bare_app, "keygen", "--out", str(first)).exit_code == 0
+    assert _invoke(bare_app, "keygen", "--out", str(second)).exit_code == 0
     assert first.read_bytes() != second.read_bytes()
 
 
-def test_keygen_refuses_to_overwrite(app, tmp_path):
+def test_keygen_refuses_to_overwrite(bare_app, tmp_path):
     out = tmp_path / "asmo.pem"
-    assert _invoke(app, "keygen", "--out", str(out)).exit_code == 0
+    assert _invoke(bare_app, "keygen", "--out", str(out)).exit_code == 0
     original = out.read_bytes()
-    again = _invoke(app, "keygen", "--out", str(out))
+    again = _invoke(bare_app, "keygen", "--out", str(out))
     assert again.exit_code == 1
     assert "refusing to overwrite" in again.output
     assert out.read_bytes() == original
     # Not even an empty file standing in the way may be replaced.
     empty = tmp_path / "empty.pem"
     empty.write_bytes(b"")
-    assert _invoke(app, "keygen", "--out", str(empty)).exit_code == 1
+    assert _invoke(bare_app, "keygen", "--out", str(empty)).exit_code == 1
     assert empty.read_bytes() == b""
 
 
