@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 from app import config, problems
 from app.db.engine import make_engine
@@ -25,7 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     app.extensions["ledger_engine"] = make_engine(app.config["DATABASE_URL"])
 
-    api = Api(app)
+    api = problems.ProblemApi(app)
     from app.api import entries, health, log, lots, parties
 
     for blueprint in (entries.blp, log.blp, parties.blp, lots.blp, health.blp):

@@ -20,6 +20,7 @@ from ledger.entry import check_envelope
 from ledger.errors import LedgerError, conflict
 from ledger.machine import apply_entry
 from ledger.record import Record
+from ledger.terms import split_submission
 from ledger.timefmt import format_instant, parse_instant
 
 
@@ -50,13 +51,15 @@ def check_clock(created_at: str, received: datetime, skew: int, max_age: int) ->
 
 def append(
     engine: Engine,
-    entry: object,
+    submission: object,
     *,
     skew: int = 300,
     max_age: int = 86400,
     received: datetime | None = None,
 ) -> Appended:
-    """Append ``entry`` or return the record it already produced (same actor, nonce, content)."""
+    """Append a signed entry (``private`` data beside it, if any), or return the record it
+    already produced (same actor, nonce and content)."""
+    entry, private = split_submission(submission)
     entry = check_envelope(entry)
     text = canonical_bytes(entry)
     with writing(engine) as connection:
@@ -74,10 +77,11 @@ def append(
         applied = apply_entry(
             store,
             entry,
+            private=private,
             seq=size + 1,
             prev_hash=head_hash,
             received_at=format_instant(received, micro=True),
         )
-        log.write(connection, applied.record)
+        log.write(connection, applied.record, private)
         store.put_many(applied.writes)
     return Appended(applied.record, created=True, flags=applied.flags)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from app import bootstrap
 from app.appender import append
+from ledger import terms
 from ledger.client import Signer
 from ledger.keys import PrivateKey
 from ledger.timefmt import now
@@ -55,16 +56,16 @@ class Demo:
         self.signers[party_id] = Signer(party_id, key)
         return key
 
-    def state(self, party_id: str, type: str, body: dict) -> dict:
-        record = append(self.engine, self.signers[party_id].entry(type, body)).record
+    def state(self, party_id: str, type: str, body: dict, private: dict | None = None) -> dict:
+        submission = self.signers[party_id].entry(type, body, private=private)
+        record = append(self.engine, submission).record
         for lot_id in _lots_touched(body):
             self.heads[lot_id] = record.entry_hash
         return record.to_json()
 
-    def lot_op(self, party_id: str, type: str, lot_id: str, **body) -> dict:
-        return self.state(
-            party_id, type, {"lot_id": lot_id, "lot_head": self.heads[lot_id], **body}
-        )
+    def lot_op(self, party_id: str, type: str, lot_id: str, private=None, **body) -> dict:
+        body = {"lot_id": lot_id, "lot_head": self.heads[lot_id], **body}
+        return self.state(party_id, type, body, private)
 
 
 def _lots_touched(body: dict) -> list[str]:
@@ -195,8 +196,9 @@ def _round(demo: Demo, engine: Engine, tag: str, today: str) -> None:
             },
         )
         fine_g = gross * fineness // 10_000 // 1000
+        sealed, commitment = terms.seal(fine_g * 13_500, "USD")
         sale = demo.lot_op(
-            asmo, "lot.sold", lot_id, buyer="fab-andina", price=fine_g * 13_500, currency="USD"
+            asmo, "lot.sold", lot_id, sealed, buyer="fab-andina", terms_commitment=commitment
         )
         demo.lot_op(asmo, "lot.shipped", lot_id, to="fab-andina")
         demo.lot_op("fab-andina", "lot.received", lot_id, gross_mg=gross - 300)

@@ -42,6 +42,7 @@ def replay(connection: Connection) -> MemoryStore:
             seq=record.seq,
             prev_hash=record.prev_hash,
             received_at=record.received_at,
+            private=log.private_of(connection, record.seq),
         )
         for kind, value in applied.writes:
             store.put(kind, value)

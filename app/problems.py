@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask, Response, json, request
-from marshmallow import ValidationError
+from flask_smorest import Api
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -43,13 +46,102 @@ TITLES = {
     "not-own-key": "A party manages only its own keys",
     "key-already-revoked": "The key is already revoked",
     "last-key": "The last active key cannot be revoked by its party",
-    # proofs
+    # certification and authorisation
+    "wrong-role": "The party is not registered in the required role",
+    "not-certifier": "Only the issuing certification body may change the certificate",
+    "certificate-exists": "The certificate number is already used",
+    "certificate-not-active": "The certificate is not active",
+    "certificate-not-suspended": "The certificate is not suspended",
+    "no-certificate": "The ASMO holds no Fairmined certificate",
+    "certificate-scope": "No certificate covers this metal and claim",
+    "not-authorised": "The party holds no active authorisation",
+    "recipient-not-authorised": "The recipient is not authorised to receive this lot",
+    # lots
+    "unknown-lot": "No such lot",
+    "lot-exists": "The lot already exists",
+    "not-holder": "Only the current holder may act on the lot",
+    "stale-head": "The lot changed since the given lot_head",
+    "lot-in-transit": "The lot is in transit",
+    "lot-not-active": "The lot is no longer held by anyone",
+    "claim-requires-asmo": "Only a certified ASMO registers labelled lots",
+    "ecological-process": "Ecological Gold requires mercury-free, cyanide-free processing",
+    "sale-required": "A labelled lot leaves the mine only to the buyer it was sold to",
+    "not-recipient": "The lot is not in transit to this party",
+    "claim-requires-label": "The lot carries no Fairmined label",
+    "already-claimed": "The lot is already claimed",
+    "premium-unsettled": "Premiums owed on the lot's origin are not settled",
+    # market, sales and premiums
+    "rate-exists": "The premium rate exists; add a new version",
+    "no-premium-rate": "No premium rate is effective on that day",
+    "price-exists": "A reference price for that day exists",
+    "no-reference-price": "No recent reference price",
+    "already-sold": "The lot is already sold",
+    "price-below-floor": "The price is below the Fairmined price floor",
+    "unknown-obligation": "No such premium obligation",
+    "not-payer": "Only the payer records a premium payment",
+    "overpayment": "The payment exceeds the premium due",
+    "not-payee": "Only the ASMO owed the premium confirms it",
+    "over-confirmation": "The confirmation exceeds the amount paid",
+    # transformations
+    "metal-mismatch": "Inputs of different metals cannot be combined",
+    "split-not-exact": "The parts of a split must add up to the lot exactly",
+    "not-refiner": "Only a registered refiner refines",
+    "fine-metal-created": "The outputs hold more fine metal than the inputs",
+    "excess-loss": "The fine-metal loss exceeds the tolerance",
+    # proofs and checkpoints
     "invalid-proof": "The Merkle proof does not verify",
+    "invalid-range": "The tree sizes or index are out of range",
     "invalid-note": "The signed note does not verify",
     "invalid-key": "The verifier key is malformed",
+    "terms-mismatch": "The private terms do not match the signed commitment",
+    "invalid-checkpoint": "The checkpoint is malformed or its signature does not verify",
+    "inconsistent-checkpoint": "The checkpoint is not consistent with the log",
 }
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error response of the service carries them."""
+
+    class Meta:
+        unknown = INCLUDE  # RFC 9457 extension members (e.g. ``errors``) may follow
+
+    type = fields.String(required=True, metadata={"description": "/problems/<code>"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    detail = fields.String(required=True)
+    code = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(TITLES)),
+        metadata={"description": "stable, machine-readable reason"},
+    )
+    instance = fields.String(required=True, metadata={"description": "the request path"})
+    pointer = fields.String(metadata={"description": "JSON Pointer to the offending member"})
+    errors = fields.Dict(metadata={"description": "validation messages, by member"})
+
+
+class ProblemApi(Api):
+    """flask-smorest's ``Api``, documenting error responses as the problem+json really sent."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # Same components as flask-smorest registers, with the problem+json media type.
+        def component(description: str, with_schema: bool) -> dict:
+            response: dict = {"description": description}
+            if with_schema:
+                response["content"] = {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}
+            return response
+
+        for status in http.HTTPStatus:
+            with_schema = not 100 <= status < 200 and status not in (204, 304)
+            self.spec.components.response(
+                status.name, component(status.phrase, with_schema), lazy=True
+            )
+        self.spec.components.response(
+            "DEFAULT_ERROR", component("An error, as RFC 9457 problem details", True), lazy=True
+        )
 
 
 def problem(status: int, code: str, detail: str, pointer: str | None = None, **extra) -> Response:

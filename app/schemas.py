@@ -39,6 +39,15 @@ class EntrySchema(Schema):
     signature = _from_core(ENVELOPE.members["signature"])
 
 
+class SubmissionSchema(EntrySchema):
+    """A signed entry as submitted, with unsigned private data beside it where its type takes
+    some (a sale's price terms, bound by the signed ``terms_commitment``)."""
+
+    private = fields.Dict(
+        metadata={"description": "unsigned private data, kept out of the public log"}
+    )
+
+
 class RecordSchema(Schema):
     """An appended entry with its place in the chain."""
 

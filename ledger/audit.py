@@ -3,8 +3,9 @@
 Checks, in order, for each record: gapless ``seq`` from 1, ``prev_hash`` links to the previous
 record, ``entry_hash`` recomputes, and the entry is signed by an active key of its actor. Party
 and key entries are replayed so key rotation and revocation are followed exactly; with
-``replay=True`` every entry's rules are re-run as well. Memory stays flat in the log's length
-unless ``replay`` is asked for (state then grows with lots, not with entries).
+``replay=True`` every entry's rules are re-run as well, publicly: without the private terms
+kept beside the log, so the price-floor check (made at admission) is not repeated. Memory stays
+flat in the log's length unless ``replay`` is asked for (state then grows with lots).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def _check(record: Record, expected: int, prev: str, store, replay: bool) -> Fai
                 seq=record.seq,
                 prev_hash=record.prev_hash,
                 received_at=record.received_at,
+                public=True,
             )
             for kind, value in applied.writes:
                 store.put(kind, value)

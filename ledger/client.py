@@ -63,10 +63,16 @@ class Signer:
     key: PrivateKey
 
     def entry(
-        self, type: str, body: dict, *, created_at: str | None = None, nonce: str | None = None
+        self,
+        type: str,
+        body: dict,
+        *,
+        created_at: str | None = None,
+        nonce: str | None = None,
+        private: dict | None = None,
     ) -> dict:
-        """A signed entry of ``type`` stating ``body``."""
-        return sign_entry(
+        """A signed entry of ``type`` stating ``body``; ``private`` travels beside it, unsigned."""
+        entry = sign_entry(
             self.key,
             type=type,
             actor=self.party_id,
@@ -74,6 +80,7 @@ class Signer:
             created_at=created_at or now(),
             nonce=nonce,
         )
+        return entry if private is None else {**entry, "private": private}
 
 
 class LedgerClient:

@@ -32,6 +32,7 @@ class Context:
     body: dict
     actor: dict
     record: Record
+    private: dict | None = None
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -65,18 +66,22 @@ class EntryType:
     roles: frozenset[str]
     rule: Callable[[Context], None]
     summary: str
+    private: Obj | None = None
 
 
 REGISTRY: dict[str, EntryType] = {}
 
 
-def entry_type(name: str, body: Obj, roles: set[str], summary: str):
-    """Register the decorated function as the rule of entry type ``name``."""
+def entry_type(name: str, body: Obj, roles: set[str], summary: str, private: Obj | None = None):
+    """Register the decorated function as the rule of entry type ``name``.
+
+    ``private`` is the schema of unsigned data submitted beside the entry (see ``ledger.terms``).
+    """
 
     def register(rule: Callable[[Context], None]) -> Callable[[Context], None]:
         if name in REGISTRY:
             raise RuntimeError(f"entry type {name} registered twice")
-        REGISTRY[name] = EntryType(name, body, frozenset(roles), rule, summary)
+        REGISTRY[name] = EntryType(name, body, frozenset(roles), rule, summary, private)
         return rule
 
     return register
@@ -109,10 +114,33 @@ def authenticate(store: Store, entry: dict) -> dict:
     return party
 
 
+def _private(etype: EntryType, private: object, public: bool) -> dict | None:
+    if etype.private is None:
+        if private is not None:
+            raise invalid(f"{etype.name} takes no private data", "/private")
+        return None
+    if private is None:
+        if public:
+            return None
+        raise invalid("is required for this entry type", "/private")
+    return etype.private.check(private, "/private")
+
+
 def apply_entry(
-    store: Store, entry: object, *, seq: int, prev_hash: str, received_at: str
+    store: Store,
+    entry: object,
+    *,
+    seq: int,
+    prev_hash: str,
+    received_at: str,
+    private: object = None,
+    public: bool = False,
 ) -> Applied:
-    """Check ``entry`` against the state in ``store``; return the record and its writes."""
+    """Check ``entry`` against the state in ``store``; return the record and its writes.
+
+    ``private`` is the entry's unsigned private data. ``public`` replays without it (offline
+    verification of a public bundle): checks that need private data are then skipped.
+    """
     entry = check_envelope(entry)
     etype = REGISTRY.get(entry["type"])
     if etype is None:
@@ -134,7 +162,7 @@ def apply_entry(
                 f"{entry['type']} may be stated by {', '.join(sorted(etype.roles))}, "
                 f"not by {', '.join(actor['roles'])}",
             )
-    context = Context(overlay, entry, body, actor, record)
+    context = Context(overlay, entry, body, actor, record, _private(etype, private, public))
     etype.rule(context)
     writes = [(kind, value) for kind, _key, value in overlay.items()]
     return Applied(record, writes, tuple(context.flags))

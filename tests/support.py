@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 from app import bootstrap
+from ledger import terms
 from ledger.client import LedgerClient, Signer
 from ledger.keys import PrivateKey
 
@@ -168,6 +169,7 @@ class Supply:
         seller="asmo-iquira",
     ) -> dict:
         # 880 g fine at ~USD 128.6/g reference: USD 113,000 clears the 95% floor.
+        sealed, commitment = terms.seal(113_000_00 if price is None else price, "USD")
         return self.world.state(
             seller,
             "lot.sold",
@@ -175,9 +177,9 @@ class Supply:
                 "lot_id": lot_id,
                 "lot_head": self.head(lot_id),
                 "buyer": buyer,
-                "price": 113_000_00 if price is None else price,
-                "currency": "USD",
+                "terms_commitment": commitment,
             },
+            private=sealed,
         )
 
     def ship(self, lot_id: str, sender: str, to: str) -> dict:

@@ -8,20 +8,22 @@ from flask_smorest import Blueprint
 from app import db
 from app.appender import append
 from app.jsonbody import json_body
-from app.schemas import AppendedSchema, EntrySchema, EntryTypeSchema
+from app.schemas import AppendedSchema, EntryTypeSchema, SubmissionSchema
 from ledger.machine import REGISTRY
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Signed entries")
 
 
 @blp.route("/entries", methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": EntrySchema}}})
+@blp.doc(
+    requestBody={"required": True, "content": {"application/json": {"schema": SubmissionSchema}}}
+)
 @blp.response(201, AppendedSchema, description="appended")
 @blp.alt_response(200, schema=AppendedSchema, description="already appended (same nonce)")
 def submit():
     """Append a signed entry. Resending the same entry returns the original record."""
     document = json_body()
-    EntrySchema().load(document)  # the envelope's shape; the core checks it all again
+    SubmissionSchema().load(document)  # the envelope's shape; the core checks it all again
     result = append(
         db.get_engine(),
         document,

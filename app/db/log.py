@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Connection, insert, select, update
 
-from app.db.tables import log_head, merkle_nodes, records
+from app.db.tables import log_head, merkle_nodes, private_data, records
 from ledger.canonical import canonical_bytes
 from ledger.merkle import nodes_completed_by
 from ledger.record import Record
@@ -94,9 +94,17 @@ class SqlNodes:
         return found
 
 
-def write(connection: Connection, record: Record) -> None:
-    """Insert ``record``, its completed Merkle nodes, and move the head."""
+def private_of(connection: Connection, seq: int) -> dict | None:
+    """The private data submitted beside record ``seq``, if any."""
+    row = connection.execute(select(private_data.c.data).where(private_data.c.seq == seq)).first()
+    return json.loads(row.data) if row else None
+
+
+def write(connection: Connection, record: Record, private: dict | None = None) -> None:
+    """Insert ``record`` (and its private data), its completed Merkle nodes; move the head."""
     entry = record.entry
+    if private is not None:
+        connection.execute(insert(private_data).values(seq=record.seq, data=entry_text(private)))
     connection.execute(
         insert(records).values(
             seq=record.seq,

@@ -65,6 +65,13 @@ merkle_nodes = Table(
     Column("hash", LargeBinary(32), nullable=False),
 )
 
+private_data = Table(
+    "private_data",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),  # canonical JSON, e.g. a sale's price terms
+)
+
 checkpoints = Table(
     "checkpoints",
     metadata,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ledger import terms
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import LABELLED, meets_price_floor, premium_due
 from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, TEXT, Date, Obj, Str
@@ -22,13 +23,14 @@ OBLIGATION_ID = Str(pattern=r"PRM-[0-9]{1,15}", max_len=20, description="premium
             "lot_id": LOT_ID,
             "lot_head": HASH_HEX,
             "buyer": PARTY_ID,
-            "price": MONEY,
-            "currency": CURRENCY,
+            "terms_commitment": terms.COMMITMENT,
         }
     ),
     roles={"asmo", "first_buyer", "supplier", "licensee"},
-    summary="The holder sells a lot. A sale by the mine creates the premium obligation and is "
-    "checked against the price floor.",
+    summary="The holder sells a lot; price and currency stay private behind a signed "
+    "commitment. A sale by the mine creates the premium obligation and is checked against the "
+    "price floor.",
+    private=terms.TERMS,
 )
 def lot_sold(ctx: Context) -> None:
     body = ctx.body
@@ -37,16 +39,21 @@ def lot_sold(ctx: Context) -> None:
         raise invalid("the buyer must be another registered party", "/body/buyer")
     if lot.get("sold_to") is not None:
         raise conflict("already-sold", f"{lot['id']} is already sold to {lot['sold_to']}")
+    if ctx.private is not None and terms.commitment(ctx.private) != body["terms_commitment"]:
+        raise LedgerError(
+            "terms-mismatch",
+            "the private terms do not match the signed commitment",
+            pointer="/private",
+        )
     sale = {
         "id": f"SALE-{ctx.seq}",
         "lot": lot["id"],
         "seller": ctx.actor["id"],
         "buyer": body["buyer"],
-        "price": body["price"],
-        "currency": body["currency"],
         "day": ctx.day.isoformat(),
         "seq": ctx.seq,
         "fine_mg": lot["fine_mg"],
+        "terms": ctx.private,
         "obligation": None,
     }
     if lot["claim"] in LABELLED and lot.get("producer") == ctx.actor["id"]:
@@ -59,7 +66,11 @@ def lot_sold(ctx: Context) -> None:
 
 
 def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
-    """The ASMO's sale: certified today, buyer authorised, price floor met; owes the premium."""
+    """The ASMO's sale: certified today, buyer authorised, price floor met; owes the premium.
+
+    The price floor is checked where the terms are known (always, at admission); a public
+    replay without them checks everything else.
+    """
     require_certified(ctx, ctx.actor["id"], lot["metal"], lot["claim"])
     if not is_authorised(ctx, body["buyer"], "first_buyer"):
         raise forbidden(
@@ -67,16 +78,20 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
             f"{body['buyer']} is not an authorised First Authorized Buyer today",
         )
     params = ctx.store.get("meta", "ledger")["params"]
-    reference = reference_price(ctx, lot["metal"], body["currency"])
-    if not meets_price_floor(
-        body["price"], lot["fine_mg"], reference["price_per_troy_oz"], params["price_floor_bp"]
-    ):
-        raise LedgerError(
-            "price-below-floor",
-            f"the price is under {params['price_floor_bp'] / 100:.0f}% of the reference price "
-            f"of {reference['day']}",
-            pointer="/body/price",
-        )
+    if ctx.private is not None:
+        reference = reference_price(ctx, lot["metal"], ctx.private["currency"])
+        if not meets_price_floor(
+            ctx.private["price"],
+            lot["fine_mg"],
+            reference["price_per_troy_oz"],
+            params["price_floor_bp"],
+        ):
+            raise LedgerError(
+                "price-below-floor",
+                f"the price is under {params['price_floor_bp'] // 100}% of the reference "
+                f"price of {reference['day']}",
+                pointer="/private/price",
+            )
     rate = rate_on(ctx, lot["metal"], lot["claim"])
     obligation = {
         "id": f"PRM-{ctx.seq}",

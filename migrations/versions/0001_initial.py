@@ -1,4 +1,4 @@
-"""The log, its head, projections, Merkle nodes and checkpoints.
+"""The log, its head, projections, private data, Merkle nodes and checkpoints.
 
 Revision ID: 0001
 Revises:
@@ -55,6 +55,11 @@ def upgrade() -> None:
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
     )
     op.create_table(
+        "private_data",
+        sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("data", sa.Text, nullable=False),
+    )
+    op.create_table(
         "checkpoints",
         sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("root", sa.LargeBinary(32), nullable=False),
@@ -64,5 +69,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("checkpoints", "merkle_nodes", "state_index", "state", "log_head", "records"):
+    for table in ("checkpoints", "private_data", "merkle_nodes", "state_index", "state", "log_head", "records"):
         op.drop_table(table)

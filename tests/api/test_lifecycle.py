@@ -155,7 +155,7 @@ def test_ecological_claim_with_mercury_or_cyanide(world, supply):
 def test_price_under_the_floor(world, supply):
     supply.register_lot()
     problem = refused(world, "price-below-floor", supply.sell, price=100_000_00)
-    assert problem["pointer"] == "/body/price"
+    assert problem["pointer"] == "/private/price"
     supply.sell(price=113_000_00)
 
 
@@ -379,17 +379,7 @@ def test_weighing_difference_is_flagged(world, supply):
 def test_claim_needs_a_label(world, supply):
     world.register("asmo-none", ["asmo"])
     supply.register_lot("PLAIN-1", claim="none", party="asmo-none")
-    supply.world.state(
-        "asmo-none",
-        "lot.sold",
-        {
-            "lot_id": "PLAIN-1",
-            "lot_head": supply.head("PLAIN-1"),
-            "buyer": "jeweller-oro",
-            "price": 1,
-            "currency": "USD",
-        },
-    )
+    supply.sell("PLAIN-1", price=1, buyer="jeweller-oro", seller="asmo-none")
     supply.deliver("PLAIN-1", "asmo-none", "jeweller-oro", 1_000_000)
     refused(
         world,

@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints the figures it measures (``python -m bench.<name> --help``)."""

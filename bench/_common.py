@@ -1,0 +1,183 @@
+"""Shared helpers for the benchmarks: scratch databases, a small ledger world, percentiles.
+
+Scratch PostgreSQL databases are created from ``BENCH_POSTGRES_URL`` (default: the local test
+server) and dropped on exit; scratch files live in a temporary directory removed on exit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import resource
+import sqlite3
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.appender import append
+from app.db.engine import make_engine
+from app.db.migrate import upgrade
+from ledger.client import Signer
+from ledger.fairmined import SEED_RATES
+from ledger.keys import PrivateKey
+from ledger.timefmt import format_instant
+from ledger.types.identity import DEFAULT_PARAMS
+
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def scratch_postgres(prefix: str = "bench") -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; yields its SQLAlchemy URL and drops it afterwards."""
+    admin_url = make_url(PG_ADMIN_URL)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield admin_url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def scratch_dir(prefix: str = "bench-") -> Iterator[Path]:
+    """A temporary directory, removed on exit."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        yield Path(name)
+
+
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Engine]:
+    """An engine on ``url`` with the schema migrated; disposed on exit."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def seeded_key(name: str) -> PrivateKey:
+    """A deterministic key, so pre-signed entries stay valid on every fresh bench database."""
+    return PrivateKey.from_raw(hashlib.sha256(b"gold-ledger/bench/" + name.encode()).digest())
+
+
+@dataclass
+class World:
+    """Signers of a ledger created by ``make_world``: operator, ARM and registered parties."""
+
+    operator: Signer
+    arm: Signer
+    parties: list[Signer] = field(default_factory=list)
+
+
+def world_signers(parties: int) -> World:
+    """The deterministic signers of a bench world with ``parties`` registered parties."""
+    return World(
+        Signer("operator", seeded_key("operator")),
+        Signer("arm", seeded_key("arm")),
+        [Signer(f"bench-party-{n:04d}", seeded_key(f"party-{n}")) for n in range(parties)],
+    )
+
+
+def make_world(
+    engine: Engine,
+    parties: int,
+    roles: tuple[str, ...] = ("supplier",),
+    created_at: str | None = None,
+) -> World:
+    """Append a genesis and ``parties`` registrations by ARM through the real append path.
+
+    Keys are deterministic (``seeded_key``); ``created_at`` (default: an hour ago) dates the
+    setup entries, so entries signed later by these parties are valid in any bench world.
+    """
+    created_at = created_at or format_instant(datetime.now(UTC) - timedelta(hours=1))
+    world = world_signers(parties)
+    body = {
+        "origin": "bench.gold-ledger/log",
+        "operator": {
+            "party_id": "operator",
+            "name": "Ledger operator",
+            "country": "CH",
+            "public_key": world.operator.key.public.b64,
+        },
+        "arm": {
+            "party_id": "arm",
+            "name": "Alliance for Responsible Mining",
+            "country": "CO",
+            "public_key": world.arm.key.public.b64,
+        },
+        "params": dict(DEFAULT_PARAMS),
+        "rates": list(SEED_RATES),
+    }
+    append(engine, world.operator.entry("ledger.genesis", body, created_at=created_at))
+    for number, signer in enumerate(world.parties):
+        body = {
+            "party_id": signer.party_id,
+            "name": f"Bench party {number}",
+            "country": "CO",
+            "roles": list(roles),
+            "public_key": signer.key.public.b64,
+        }
+        append(engine, world.arm.entry("party.registered", body, created_at=created_at))
+    return world
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) of an already sorted list, nearest-rank."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), round(q / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def peak_rss_mib(children: bool = False) -> float:
+    """Peak resident set size of this process (or of its waited-for children), MiB."""
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def versions() -> str:
+    """One line naming the machine and the versions the figures were measured with."""
+    try:
+        pg = subprocess.run(
+            [
+                "psql",
+                str(make_url(PG_ADMIN_URL).set(drivername="postgresql")),
+                "-Atc",
+                "show server_version",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        pg = "?"
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    packages = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("cryptography", "gunicorn", "Flask", "SQLAlchemy", "psycopg")
+    )
+    return (
+        f"{os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()}; "
+        f"PostgreSQL {pg}; SQLite {sqlite3.sqlite_version}; {packages}"
+    )

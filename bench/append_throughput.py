@@ -1,0 +1,436 @@
+"""Append throughput over real HTTP, against the ceilings of the same machine.
+
+What is measured, for each gunicorn config ``WxT`` (``-w W -k gthread --threads T``):
+
+* **append**: 16 client threads (one keep-alive ``http.client`` connection each) POST
+  pre-signed ``key.added`` entries (each client is a registered party adding keys to itself)
+  to ``/api/v1/entries`` for a fixed duration, after a warm-up; appends/s counts 201 responses
+  completed inside the timed window, latency is client-side (send to full response read).
+  PostgreSQL and SQLite, each on a fresh migrated database whose genesis and 16 party
+  registrations were appended in-process through ``app.appender`` first.
+* **healthz**: the same server config and client serving ``GET /api/v1/healthz`` (no database).
+
+Entries are signed before the timed phase (in a process pool), with deterministic party keys,
+so one pool of signed entries is valid on every fresh database and client-side signing costs
+nothing while timing. The client runs on the same 2 cores as the server; its CPU use per
+request is printed so its share is visible.
+
+Raw database ceilings, measured in the same run:
+
+* PostgreSQL: ``pgbench`` with a custom script of one ``INSERT`` (600-byte text row) per
+  transaction, 16 clients (the ask) and 1 client (a serial writer, like the head lock), on a
+  scratch database.
+* SQLite: a Python loop of ``BEGIN IMMEDIATE; INSERT; COMMIT`` (WAL, synchronous=FULL, like the
+  app) on a scratch file.
+
+Run: ``.venv/bin/python -m bench.append_throughput [--configs 1x16,2x8,4x4] [--duration 10]``;
+``--quick`` runs one config for a few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bench._common import (
+    ROOT,
+    make_world,
+    migrated_engine,
+    percentile,
+    scratch_dir,
+    scratch_postgres,
+    versions,
+    world_signers,
+)
+from ledger.keys import PrivateKey
+from ledger.timefmt import now
+
+CLIENTS = 16
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+PAYLOAD_BYTES = 600  # about the size of a stored key.added record row
+STARTUP_TIMEOUT = 60.0
+
+
+@dataclass
+class Result:
+    """A load phase: successes in the timed window, its length, latencies (s), errors."""
+
+    label: str
+    count: int
+    seconds: float
+    latencies: list[float]
+    errors: int = 0
+    client_cpu: float = 0.0  # CPU seconds the load generator used in the window
+    machine_busy: float = float("nan")  # share of all cores busy in the window (0..1)
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies, q) * 1000
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+# --- pre-signing -------------------------------------------------------------------------------
+
+
+def _sign_batch(job: tuple[int, int, str]) -> list[bytes]:
+    client, count, created_at = job
+    signer = world_signers(CLIENTS).parties[client]
+    return [
+        json.dumps(
+            signer.entry(
+                "key.added",
+                {"party_id": signer.party_id, "public_key": PrivateKey.generate().public.b64},
+                created_at=created_at,
+            )
+        ).encode()
+        for _ in range(count)
+    ]
+
+
+def presign(per_client: int) -> list[list[bytes]]:
+    """``per_client`` signed ``key.added`` bodies for each of the 16 parties (both cores)."""
+    created_at = now()
+    with get_context("fork").Pool(os.cpu_count()) as pool:
+        return pool.map(_sign_batch, [(c, per_client, created_at) for c in range(CLIENTS)])
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database_url: str, workers: int, threads: int, workdir: Path) -> Iterator[int]:
+    """Run ``gunicorn wsgi:app`` on a free port until the block ends; yields the port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LEDGER_OPERATOR_KEY_FILE": str(workdir / "operator.pem"),
+    }
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        *("-w", str(workers), "-k", "gthread", "--threads", str(threads)),
+        *("-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"),
+    ]
+    with open(workdir / f"gunicorn-{port}.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited: {(workdir / f'gunicorn-{port}.log').read_text()}"
+                )
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/api/v1/healthz")
+                if connection.getresponse().status == 200:
+                    connection.close()
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not answer in time")
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+# --- the load generator ------------------------------------------------------------------------
+
+
+def load(
+    label: str,
+    port: int,
+    method: str,
+    path: str,
+    bodies: list[list[bytes]] | None,
+    warmup: float,
+    duration: float,
+    expect: int,
+) -> Result:
+    """16 threads, one keep-alive connection each, as fast as answers come back."""
+    barrier = threading.Barrier(CLIENTS + 1, timeout=60)
+    per_thread: list[list[tuple[float, float, int]]] = [[] for _ in range(CLIENTS)]
+    first_error: list[str] = []
+    clock: dict[str, float] = {}
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        own = iter(bodies[index]) if bodies is not None else None
+        out = per_thread[index]
+        barrier.wait()
+        end = clock["end"]
+        try:
+            while True:
+                body = next(own, None) if own is not None else None
+                if own is not None and body is None:
+                    break  # ran out of pre-signed entries (reported as a note)
+                started = time.perf_counter()
+                if started >= end:
+                    break
+                connection.request(method, path, body=body, headers=HEADERS)
+                response = connection.getresponse()
+                data = response.read()
+                out.append((started, time.perf_counter(), response.status))
+                if response.status != expect and not first_error:
+                    first_error.append(f"{response.status} {data[:300]!r}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    start = time.perf_counter()
+    clock.update(start=start + warmup, end=start + warmup + duration)
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    time.sleep(max(0.0, clock["start"] - time.perf_counter()))
+    cpu0, ticks0 = time.process_time(), cpu_ticks()
+    time.sleep(max(0.0, clock["end"] - time.perf_counter()))
+    cpu1, ticks1 = time.process_time(), cpu_ticks()
+    for thread in threads:
+        thread.join(timeout=120)
+    window = [
+        (s, e, status)
+        for out in per_thread
+        for s, e, status in out
+        if clock["start"] <= e < clock["end"]
+    ]
+    ok = sorted(e - s for s, e, status in window if status == expect)
+    exhausted = bodies is not None and any(len(o) == len(b) for o, b in zip(per_thread, bodies))
+    busy = (ticks1[0] - ticks0[0]) / max(1, ticks1[1] - ticks0[1])
+    return Result(
+        label,
+        len(ok),
+        duration,
+        ok,
+        errors=len(window) - len(ok),
+        client_cpu=cpu1 - cpu0,
+        machine_busy=busy,
+        note=("; ".join(first_error) + ("; ran out of signed entries" if exhausted else "")),
+    )
+
+
+# --- raw database ceilings ---------------------------------------------------------------------
+
+
+def pgbench_inserts(clients: int, duration: float, workdir: Path) -> Result:
+    """pgbench, one INSERT per transaction, ``clients`` connections, on a scratch database."""
+    with scratch_postgres("bench_pgbench") as url:
+        parsed = make_url(url)
+        conninfo = ["-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
+        conninfo += ["-U", parsed.username or "postgres", parsed.database]
+        subprocess.run(
+            ["psql", "-q", "-c",
+             "CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload text NOT NULL)",
+             *conninfo],
+            check=True, timeout=60,
+        )  # fmt: skip
+        script = workdir / "insert.sql"
+        script.write_text(
+            f"INSERT INTO bench_insert (payload) VALUES (repeat('x', {PAYLOAD_BYTES}));\n"
+        )
+        logs = workdir / f"pgbench-{clients}"
+        logs.mkdir()
+        run = subprocess.run(
+            ["pgbench", "-n", "-M", "prepared", "-f", str(script),
+             "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 1)),
+             "-T", str(max(1, round(duration))), "--log", f"--log-prefix={logs}/tx",
+             *conninfo],
+            capture_output=True, text=True, check=True, timeout=duration + 120,
+        )  # fmt: skip
+    tps = float(re.search(r"tps = ([\d.]+)", run.stdout).group(1))
+    latencies = sorted(
+        int(line.split()[2]) / 1e6
+        for log in logs.iterdir()
+        for line in log.read_text().splitlines()
+        if line
+    )
+    seconds = len(latencies) / tps
+    return Result(f"pgbench INSERT, {clients} clients", len(latencies), seconds, latencies)
+
+
+def sqlite_inserts(duration: float, workdir: Path) -> Result:
+    """One writer: BEGIN IMMEDIATE; INSERT; COMMIT in a loop (WAL, synchronous=FULL)."""
+    connection = sqlite3.connect(workdir / "raw.db", isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+        payload = "x" * PAYLOAD_BYTES
+        latencies = []
+        start = time.perf_counter()
+        end = start + duration
+        while (began := time.perf_counter()) < end:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO t (payload) VALUES (?)", (payload,))
+            connection.execute("COMMIT")
+            latencies.append(time.perf_counter() - began)
+        seconds = time.perf_counter() - start
+    finally:
+        connection.close()
+    return Result("SQLite INSERT+COMMIT, 1 writer", len(latencies), seconds, sorted(latencies))
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(backend: str, workdir: Path, tag: str) -> Iterator[str]:
+    """A migrated database with the bench world in it; yields its URL."""
+    if backend == "postgresql":
+        with scratch_postgres("bench_append") as url:
+            with migrated_engine(url) as engine:
+                make_world(engine, CLIENTS)
+            yield url
+    else:
+        path = workdir / f"ledger-{tag}.db"
+        url = f"sqlite:///{path}"
+        with migrated_engine(url) as engine:
+            make_world(engine, CLIENTS)
+        try:
+            yield url
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def row(result: Result, *ratios: float) -> str:
+    cpu = result.client_cpu / result.count * 1e6 if result.count and result.client_cpu else 0
+    cells = [
+        result.label,
+        f"{result.rate:,.0f}",
+        f"{result.p(50):.2f}",
+        f"{result.p(99):.2f}",
+        f"{result.errors}",
+        f"{cpu:.0f}" if cpu else "",
+        f"{result.machine_busy * 100:.0f}%" if result.machine_busy == result.machine_busy else "",
+        *(f"{r:.2f}" for r in ratios),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--configs", default="1x16,2x8,4x4", help="gunicorn WORKERSxTHREADS list")
+    parser.add_argument("--duration", type=float, default=10.0, help="timed seconds per phase")
+    parser.add_argument("--warmup", type=float, default=2.0, help="untimed seconds per phase")
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument(
+        "--max-rate", type=float, default=1200.0, help="appends/s to pre-sign entries for"
+    )
+    parser.add_argument("--quick", action="store_true", help="one config, 4 s phases (CI smoke)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.configs, args.duration, args.warmup = "2x8", 4.0, 1.0
+    configs = [tuple(int(x) for x in c.split("x")) for c in args.configs.split(",")]
+    backends = args.backends.split(",")
+
+    print(f"# append throughput, {CLIENTS} clients; {versions()}", flush=True)
+    per_client = int(args.max_rate * (args.duration + args.warmup) / CLIENTS) + 50
+    began = time.perf_counter()
+    bodies = presign(per_client)
+    print(
+        f"pre-signed {per_client * CLIENTS:,} entries in {time.perf_counter() - began:.1f} s",
+        flush=True,
+    )
+
+    results: dict[tuple[str, tuple[int, int]], Result] = {}
+    with scratch_dir("bench-append-") as workdir:
+        ceilings = {
+            "postgresql": pgbench_inserts(CLIENTS, args.duration, workdir),
+            "sqlite": sqlite_inserts(args.duration, workdir),
+        }
+        serial_pg = pgbench_inserts(1, args.duration, workdir)
+        for workers, threads in configs:
+            name = f"{workers}x{threads}"
+            with fresh_database("sqlite", workdir, f"health-{name}") as url:
+                with gunicorn(url, workers, threads, workdir) as port:
+                    results[("healthz", (workers, threads))] = load(
+                        f"healthz {name}", port, "GET", "/api/v1/healthz", None,
+                        args.warmup, args.duration, 200,
+                    )  # fmt: skip
+            for backend in backends:
+                with fresh_database(backend, workdir, name) as url:
+                    with gunicorn(url, workers, threads, workdir) as port:
+                        results[(backend, (workers, threads))] = load(
+                            f"append {backend} {name}", port, "POST", "/api/v1/entries", bodies,
+                            args.warmup, args.duration, 201,
+                        )  # fmt: skip
+            for key in [("healthz", (workers, threads))] + [
+                (b, (workers, threads)) for b in backends
+            ]:
+                result = results[key]
+                print(
+                    f"{result.label}: {result.rate:,.0f}/s p50 {result.p(50):.2f} ms "
+                    f"p99 {result.p(99):.2f} ms errors {result.errors} {result.note}",
+                    flush=True,
+                )
+
+    print()
+    print("| phase | req/s | p50 ms | p99 ms | errors | client CPU µs/req | machine busy |"
+          " / healthz | / raw insert (16) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for ceiling in (ceilings["postgresql"], serial_pg, ceilings["sqlite"]):
+        print(row(ceiling))
+    for workers, threads in configs:
+        health = results[("healthz", (workers, threads))]
+        print(row(health))
+        for backend in backends:
+            result = results[(backend, (workers, threads))]
+            print(row(result, result.rate / health.rate, result.rate / ceilings[backend].rate))
+    print()
+    for backend in backends:
+        best = max(configs, key=lambda c: results[(backend, c)].rate)
+        result = results[(backend, best)]
+        health = results[("healthz", best)]
+        print(
+            f"best {backend}: {best[0]}x{best[1]} {result.rate:,.0f} appends/s "
+            f"(p50 {result.p(50):.2f} ms, p99 {result.p(99):.2f} ms) = "
+            f"{result.rate / health.rate:.1%} of healthz {health.rate:,.0f}/s, "
+            f"{result.rate / ceilings[backend].rate:.1%} of raw inserts "
+            f"{ceilings[backend].rate:,.0f}/s"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Commercial terms kept out of the public log: signed as a salted commitment, opened privately.
+
+A sale's price is commercial. The seller signs only ``terms_commitment`` = SHA-256 of
+``TERMS_PREFIX`` + canonical JSON of ``{price, currency, salt}``; the terms themselves travel
+beside the entry (the submission's ``private`` member), are checked by the service against the
+commitment and the rules (price floor), and are stored apart from the log. Public provenance
+bundles carry the commitment only; anyone given the terms can check them against the signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from ledger.canonical import canonical_bytes
+from ledger.fields import CURRENCY, HASH_HEX, MONEY, Obj, Str
+
+TERMS_PREFIX = b"gold-ledger/terms/v1\n"
+TERMS = Obj(
+    {
+        "price": MONEY,
+        "currency": CURRENCY,
+        "salt": Str(pattern=r"[A-Za-z0-9_-]{22,64}", min_len=22, max_len=64),
+    }
+)
+COMMITMENT = HASH_HEX
+
+
+def commitment(terms: dict) -> str:
+    """Hex SHA-256 commitment to ``terms``."""
+    return hashlib.sha256(TERMS_PREFIX + canonical_bytes(terms)).hexdigest()
+
+
+def seal(price: int, currency: str) -> tuple[dict, str]:
+    """Fresh terms with a random salt, and their commitment."""
+    terms = {"price": price, "currency": currency, "salt": secrets.token_urlsafe(24)}
+    return terms, commitment(terms)
+
+
+def split_submission(document: object) -> tuple[object, dict | None]:
+    """Separate a submission into the signed entry and its unsigned ``private`` member."""
+    if isinstance(document, dict) and "private" in document:
+        entry = {k: v for k, v in document.items() if k != "private"}
+        return entry, document["private"]
+    return document, None
