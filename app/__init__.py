@@ -25,9 +25,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["ledger_engine"] = make_engine(app.config["DATABASE_URL"])
 
     api = problems.ProblemApi(app)
-    from app.api import entries, health, log, lots, parties
+    from app.api import entries, health, log, lots, parties, proofs
 
-    for blueprint in (entries.blp, log.blp, parties.blp, lots.blp, health.blp):
+    for blueprint in (entries.blp, log.blp, parties.blp, lots.blp, health.blp, proofs.blp):
         api.register_blueprint(blueprint)
 
     from app import cli, docs_assets

@@ -260,8 +260,8 @@ def _round(demo: Demo, engine: Engine, tag: str, today: str) -> None:
         "lot.split",
         f"BAR-{tag}0001",
         outputs=[
-            {"lot_id": f"RING-{tag}0001", "gross_mg": 6_000},
-            {"lot_id": f"RING-{tag}0002", "gross_mg": 6_000},
+            {"lot_id": f"RING-{tag}0001", "gross_mg": 6_000, "form": "jewellery"},
+            {"lot_id": f"RING-{tag}0002", "gross_mg": 6_000, "form": "jewellery"},
             {"lot_id": f"STOCK-{tag}0001", "gross_mg": bar_mass - 12_000},
         ],
     )

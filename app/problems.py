@@ -96,6 +96,9 @@ TITLES = {
     "terms-mismatch": "The private terms do not match the signed commitment",
     "invalid-checkpoint": "The checkpoint is malformed or its signature does not verify",
     "inconsistent-checkpoint": "The checkpoint is not consistent with the log",
+    "empty-log": "The ledger has no genesis entry yet",
+    "unknown-checkpoint": "No checkpoint of that size",
+    "invalid-bundle": "The provenance bundle does not verify",
 }
 
 PROBLEM_JSON = "application/problem+json"

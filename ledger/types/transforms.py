@@ -55,12 +55,18 @@ def _derive(ctx: Context, parents: list[dict], outputs: list[dict]) -> None:
             "lot_id": LOT_ID,
             "lot_head": HASH_HEX,
             "outputs": List(
-                Obj({"lot_id": LOT_ID, "gross_mg": MASS_MG}), min_items=2, max_items=500
+                Obj(
+                    {"lot_id": LOT_ID, "gross_mg": MASS_MG, "form": Str(choices=FORMS)},
+                    optional=frozenset({"form"}),
+                ),
+                min_items=2,
+                max_items=500,
             ),
         }
     ),
     roles={"first_buyer", "supplier", "licensee"},
-    summary="The holder splits a lot into parts whose masses add up exactly.",
+    summary="The holder splits a lot into parts whose masses add up exactly (a part may take "
+    "another form, e.g. jewellery).",
 )
 def lot_split(ctx: Context) -> None:
     parent = held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])
@@ -80,7 +86,7 @@ def lot_split(ctx: Context) -> None:
             ctx,
             p["lot_id"],
             metal=parent["metal"],
-            form=parent["form"],
+            form=p.get("form", parent["form"]),
             gross_mg=p["gross_mg"],
             fineness=parent["fineness"],
             claim=parent["claim"],
