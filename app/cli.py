@@ -129,7 +129,7 @@ def demo_command(scale: int) -> None:
         click.echo("the ledger already has records; leaving it as it is")
         return
     operator = bootstrap.load_or_create_key(Path(current_app.config["OPERATOR_KEY_FILE"]))
-    keys = Path(current_app.instance_path) / "demo-keys"
+    keys = Path(current_app.config["DEMO_KEYS_DIR"])
     size = demo.build(engine, keys, operator, current_app.config["LEDGER_ORIGIN"], scale=scale)
     click.echo(f"demo ledger created: {size} records; party keys in {keys}")
 

@@ -93,6 +93,12 @@ TITLES = {
     "invalid-range": "The tree sizes or index are out of range",
     "invalid-note": "The signed note does not verify",
     "invalid-key": "The verifier key is malformed",
+    # access
+    "authentication-required": "Present a valid API token",
+    "forbidden": "The caller may not read this resource",
+    "token-exists": "The token id is already used",
+    "not-own-token": "A party revokes only its own tokens",
+    "token-already-revoked": "The token is already revoked",
     "terms-mismatch": "The private terms do not match the signed commitment",
     "invalid-checkpoint": "The checkpoint is malformed or its signature does not verify",
     "inconsistent-checkpoint": "The checkpoint is not consistent with the log",
@@ -186,7 +192,10 @@ def _http(exc: HTTPException) -> Response:
 
 
 def _ledger(exc: LedgerError) -> Response:
-    return problem(exc.status, exc.code, exc.detail, exc.pointer)
+    response = problem(exc.status, exc.code, exc.detail, exc.pointer)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="gold-ledger"'
+    return response
 
 
 def _validation(exc: ValidationError) -> Response:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ledger.entry import check_envelope
 from ledger.errors import LedgerError
 from ledger.machine import apply_entry, authenticate
 from ledger.record import GENESIS_PREV, Record, record_hash
@@ -102,7 +103,8 @@ def _check(record: Record, expected: int, prev: str, store, replay: bool) -> Fai
             for kind, value in applied.writes:
                 store.put(kind, value)
         else:
-            authenticate(store, record.entry)
+            # The envelope's shape first, so a malformed entry is reported, not a crash.
+            authenticate(store, check_envelope(record.entry))
     except LedgerError as exc:
         return Failure(record.seq, _reason(exc), f"{exc.code}: {exc.detail}")
     return None

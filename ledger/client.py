@@ -12,12 +12,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from ledger.entry import sign_entry
 from ledger.keys import PrivateKey
-from ledger.timefmt import now
+from ledger.timefmt import format_instant, now
+from ledger.types.access import new_token, secret_hash
 
-Transport = Callable[[str, str, dict | None], tuple[int, dict]]
+Transport = Callable[[str, str, dict | None, dict[str, str]], tuple[int, dict]]
 
 
 class LedgerHTTPError(Exception):
@@ -38,13 +40,13 @@ def http_transport(base_url: str, timeout: float = 30.0) -> Transport:
     if not base_url.startswith(("http://", "https://")):
         raise ValueError("base_url must be an http(s) URL")
 
-    def send(method: str, path: str, payload: dict | None) -> tuple[int, dict]:
+    def send(method: str, path: str, payload: dict | None, headers: dict[str, str]):
         data = json.dumps(payload).encode() if payload is not None else None
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
             base_url.rstrip("/") + path,
             data=data,
             method=method,
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            headers={"Content-Type": "application/json", "Accept": "application/json", **headers},
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
@@ -84,13 +86,15 @@ class Signer:
 
 
 class LedgerClient:
-    """Submit signed entries and read the log."""
+    """Submit signed entries and read the ledger (with an API token for non-public reads)."""
 
-    def __init__(self, transport: Transport):
+    def __init__(self, transport: Transport, token: str | None = None):
         self.transport = transport
+        self.token = token
 
     def request(self, method: str, path: str, payload: dict | None = None) -> dict:
-        status, document = self.transport(method, path, payload)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        status, document = self.transport(method, path, payload, headers)
         if status >= 400:
             raise LedgerHTTPError(status, document if isinstance(document, dict) else {})
         return document
@@ -102,6 +106,20 @@ class LedgerClient:
     def state(self, signer: Signer, type: str, body: dict, **kwargs) -> dict:
         """Sign ``body`` as ``signer`` and submit it."""
         return self.submit(signer.entry(type, body, **kwargs))
+
+    def issue_token(self, signer: Signer, *, days: int = 30, label: str | None = None) -> str:
+        """Issue ``signer`` an API token (only its hash goes to the ledger); returns the bearer."""
+        token_id, secret, bearer = new_token()
+        expires = datetime.now(UTC) + timedelta(days=days)
+        body = {
+            "token_id": token_id,
+            "secret_hash": secret_hash(secret),
+            "expires_at": format_instant(expires),
+        }
+        if label:
+            body["label"] = label
+        self.state(signer, "token.issued", body)
+        return bearer
 
     def head(self) -> dict:
         return self.request("GET", "/api/v1/log/head")

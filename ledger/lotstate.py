@@ -32,9 +32,10 @@ def held_lot(ctx: Context, lot_id: str, lot_head: str, pointer: str = "/body/lot
 
 
 def touch(ctx: Context, lot: dict) -> None:
-    """Make this entry the lot's head and store it."""
+    """Make this entry the lot's head, count its actor among the lot's custodians, store it."""
     lot["head"] = ctx.entry_hash
     lot["history"].append(ctx.seq)
+    lot["custodians"] = sorted({*lot["custodians"], ctx.actor["id"]})
     ctx.store.put("lot", lot)
 
 
@@ -70,6 +71,7 @@ def new_lot(
         "parents": [],
         "children": [],
         "origin_asmos": [],
+        "custodians": [],
         "origin_sites": [],
         "obligations": [],
         "assays": [],

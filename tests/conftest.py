@@ -84,6 +84,7 @@ def app(database_url, tmp_path):
             "TESTING": True,
             "DATABASE_URL": database_url,
             "OPERATOR_KEY_FILE": str(tmp_path / "operator.pem"),
+            "DEMO_KEYS_DIR": str(tmp_path / "demo-keys"),
         }
     )
     yield application

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Flask
 
@@ -15,8 +16,8 @@ from ledger.keys import PrivateKey
 def flask_transport(test_client):
     """A ``ledger.client`` transport over Flask's test client (real HTTP semantics, in process)."""
 
-    def send(method: str, path: str, payload: dict | None):
-        response = test_client.open(path, method=method, json=payload)
+    def send(method: str, path: str, payload: dict | None, headers: dict[str, str]):
+        response = test_client.open(path, method=method, json=payload, headers=headers)
         return response.status_code, response.get_json(silent=True)
 
     return send
@@ -29,16 +30,28 @@ class World:
     app: Flask
     client: LedgerClient
     signers: dict[str, Signer] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def create(cls, app: Flask) -> World:
-        operator, arm = PrivateKey.generate(), PrivateKey.generate()
+        operator = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
+        arm = PrivateKey.generate()
         engine = app.extensions["ledger_engine"]
         bootstrap.genesis(engine, operator, arm.public, origin="test.gold-ledger/log")
         world = cls(app, LedgerClient(flask_transport(app.test_client())))
         world.signers["operator"] = Signer("operator", operator)
         world.signers["arm"] = Signer("arm", arm)
         return world
+
+    def token(self, party: str) -> str:
+        """An API token of ``party`` (issued on first use)."""
+        if party not in self.tokens:
+            self.tokens[party] = self.client.issue_token(self.signers[party])
+        return self.tokens[party]
+
+    def headers(self, party: str = "arm") -> dict[str, str]:
+        """Request headers authenticating as ``party``."""
+        return {"Authorization": f"Bearer {self.token(party)}"}
 
     @property
     def engine(self):
@@ -83,6 +96,7 @@ class Supply:
     def __init__(self, world: World, *, ecological: bool = True):
         self.world = world
         w = world
+        w.client.token = w.token("arm")
         w.register("certifier-one", ["certifier"], country="DE", activities=["certification"])
         w.register("asmo-iquira", ["asmo"], activities=["mining"], location="Iquira, Huila")
         w.register("fab-andes", ["first_buyer"], activities=["trading"])
@@ -230,3 +244,9 @@ class Supply:
                 "outputs": outputs,
             },
         )
+
+
+def bearer_for(app: Flask, signer: Signer) -> dict[str, str]:
+    """Issue ``signer`` an API token through the real API; returns the request headers."""
+    client = LedgerClient(flask_transport(app.test_client()))
+    return {"Authorization": f"Bearer {client.issue_token(signer)}"}

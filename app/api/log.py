@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint, abort
 
-from app import db
+from app import auth, db
 from app.db import log
 from app.db.uow import reading
 from app.schemas import HeadSchema, LogPageSchema, LogQuerySchema, RecordSchema
@@ -25,7 +25,8 @@ def head():
 @blp.arguments(LogQuerySchema, location="query")
 @blp.response(200, LogPageSchema)
 def records(query):
-    """Records from ``start`` on, at most ``limit`` of them."""
+    """Records from ``start`` on, at most ``limit`` of them (ARM, the operator, certifiers)."""
+    auth.require(roles={"certifier"})
     with reading(db.get_engine()) as connection:
         found = log.page(connection, query["start"], query["limit"])
         size, _ = log.head(connection)
@@ -37,7 +38,8 @@ def records(query):
 @blp.route("/<int:seq>", methods=["GET"])
 @blp.response(200, RecordSchema)
 def by_seq(seq: int):
-    """One record by its sequence number."""
+    """One record by its sequence number (ARM, the operator, certifiers)."""
+    auth.require(roles={"certifier"})
     with reading(db.get_engine()) as connection:
         record = log.by_seq(connection, seq)
     if record is None:
@@ -48,7 +50,8 @@ def by_seq(seq: int):
 @blp.route("/by-hash/<string:entry_hash>", methods=["GET"])
 @blp.response(200, RecordSchema)
 def by_hash(entry_hash: str):
-    """One record by its ``entry_hash``."""
+    """One record by its ``entry_hash`` (ARM, the operator, certifiers)."""
+    auth.require(roles={"certifier"})
     with reading(db.get_engine()) as connection:
         record = log.by_hash(connection, entry_hash.lower())
     if record is None:

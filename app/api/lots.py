@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
-from app import db
+from app import auth, db
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -32,16 +32,24 @@ def _party_or_404(store: SqlStore, party_id: str) -> None:
 @blp.route("/lots/<string:lot_id>", methods=["GET"])
 @blp.response(200, LotHistorySchema)
 def lot(lot_id: str):
-    """A lot's current state and every record that acted on it, oldest first."""
+    """A lot's current state and every record that acted on it, oldest first.
+
+    Readable by the lot's custodians and origin mines, their certification bodies, and ARM.
+    """
+    auth.authenticated()  # anonymous callers learn nothing, not even whether the lot exists
     with reading(db.get_engine()) as connection:
-        found = SqlStore(connection).get("lot", lot_id)
+        store = SqlStore(connection)
+        found = store.get("lot", lot_id)
         if found is None:
             abort(404, message=f"no lot {lot_id!r}")
+        readers = auth.lot_readers(found) | auth.certifiers_of(store, found["origin_asmos"])
+        auth.require(parties=readers)
         history = [log.by_seq(connection, seq).to_json() for seq in found["history"]]
     return {"lot": found, "history": history}
 
 
 def _listing(kind: str, attr: str, party_id: str) -> dict:
+    auth.require(parties={party_id})
     with reading(db.get_engine()) as connection:
         store = SqlStore(connection)
         _party_or_404(store, party_id)
@@ -65,14 +73,18 @@ def incoming(party_id: str):
 @blp.route("/parties/<string:party_id>/certificates", methods=["GET"])
 @blp.response(200, StateListSchema)
 def certificates(party_id: str):
-    """The party's Fairmined certificates and their status history."""
-    return _listing("certificate", "party", party_id)
+    """The party's Fairmined certificates and their status history (public)."""
+    with reading(db.get_engine()) as connection:
+        store = SqlStore(connection)
+        _party_or_404(store, party_id)
+        return {"items": store.find("certificate", "party", party_id)}
 
 
 @blp.route("/parties/<string:party_id>/premiums", methods=["GET"])
 @blp.response(200, StateListSchema)
 def premiums(party_id: str):
     """Premium obligations owed to the party (as ASMO) or by it (as buyer)."""
+    auth.require(parties={party_id})
     with reading(db.get_engine()) as connection:
         store = SqlStore(connection)
         _party_or_404(store, party_id)
@@ -84,9 +96,11 @@ def premiums(party_id: str):
 @blp.route("/premiums/<string:obligation_id>", methods=["GET"])
 @blp.response(200, description="the obligation: due, paid, confirmed (minor units)")
 def obligation(obligation_id: str):
-    """One premium obligation with its payments and confirmations."""
+    """One premium obligation with its payments and confirmations (its mine, its payer, ARM)."""
+    auth.authenticated()
     with reading(db.get_engine()) as connection:
         found = SqlStore(connection).get("obligation", obligation_id)
     if found is None:
         abort(404, message=f"no premium obligation {obligation_id!r}")
+    auth.require(parties={found["asmo"], found["payer"]})
     return found

@@ -1,6 +1,7 @@
 """Entry types. Importing this package registers every type with ``ledger.machine``."""
 
 from ledger.types import (  # noqa: F401
+    access,
     certification,
     identity,
     lots,

@@ -49,19 +49,23 @@ def _assert_problem(response, status: int, code: str):
 
 
 def test_append_returns_the_chained_record(world, client):
+    headers = world.headers()  # ARM's API token: its token.issued entry is seq 2
     entry = world.signers["arm"].entry("party.registered", _party_body())
     response = _post(client, entry)
     assert response.status_code == 201
     record = response.get_json()
-    assert record["seq"] == 2
+    assert record["seq"] == 3
     assert record["entry"] == entry
-    genesis = client.get("/api/v1/log/1").get_json()
-    assert record["prev_hash"] == genesis["entry_hash"]
+    previous = client.get("/api/v1/log/2", headers=headers).get_json()
+    assert record["prev_hash"] == previous["entry_hash"]
     assert client.get("/api/v1/log/head").get_json() == {
-        "size": 2,
+        "size": 3,
         "head_hash": record["entry_hash"],
     }
-    assert client.get(f"/api/v1/log/by-hash/{record['entry_hash']}").get_json()["seq"] == 2
+    assert (
+        client.get(f"/api/v1/log/by-hash/{record['entry_hash']}", headers=headers).get_json()["seq"]
+        == 3
+    )
     party = client.get("/api/v1/parties/asmo-la-llanada").get_json()
     assert party["roles"] == ["asmo"]
     assert party["keys"][0]["public_key"] == entry["body"]["public_key"]
@@ -87,12 +91,13 @@ def test_same_nonce_with_other_content_is_a_conflict(world, client):
 
 
 def test_log_pages(world, client):
-    for index in range(5):
+    world.headers()  # seq 2: ARM's API token
+    for index in range(4):
         world.state("arm", "party.registered", _party_body(f"asmo-{index:03d}"))
-    page = client.get("/api/v1/log?start=2&limit=3").get_json()
+    page = client.get("/api/v1/log?start=2&limit=3", headers=world.headers()).get_json()
     assert [r["seq"] for r in page["records"]] == [2, 3, 4]
     assert page["next"] == 5
-    last = client.get("/api/v1/log?start=5&limit=3").get_json()
+    last = client.get("/api/v1/log?start=5&limit=3", headers=world.headers()).get_json()
     assert [r["seq"] for r in last["records"]] == [5, 6]
     assert last["next"] is None
 
@@ -309,7 +314,8 @@ def test_second_genesis_is_refused(world, client):
 
 
 def test_unknown_routes_and_records_are_problems(world, client):
-    _assert_problem(client.get("/api/v1/log/999"), 404, "not-found")
+    _assert_problem(client.get("/api/v1/log/999", headers=world.headers()), 404, "not-found")
+    _assert_problem(client.get("/api/v1/log/1"), 401, "authentication-required")
     _assert_problem(client.get("/api/v1/nothing-here"), 404, "not-found")
     _assert_problem(client.get("/api/v1/log?limit=0"), 422, "invalid-request")
     _assert_problem(client.delete("/api/v1/entries"), 405, "method-not-allowed")

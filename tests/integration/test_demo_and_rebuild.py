@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from support import bearer_for
+
 from app import demo, integrity
 from app.db.store import SqlStore
 from app.db.uow import reading
+from ledger.client import Signer
 from ledger.keys import PrivateKey
 
 
@@ -18,18 +23,22 @@ def test_demo_command_creates_a_verifiable_ledger(app, client):
     result = runner.invoke(args=["ledger", "demo"])
     assert result.exit_code == 0, result.output
     assert "demo ledger created" in result.output
+    keys = Path(app.config["DEMO_KEYS_DIR"])
+    arm = bearer_for(app, Signer("arm", PrivateKey.from_pem((keys / "arm.pem").read_bytes())))
     verified = runner.invoke(args=["ledger", "verify", "--replay"])
     assert verified.exit_code == 0, verified.output
     lots = {
         lot["id"]: lot
-        for lot in client.get("/api/v1/parties/fab-andina/holdings").get_json()["items"]
+        for lot in client.get("/api/v1/parties/fab-andina/holdings", headers=arm).get_json()[
+            "items"
+        ]
     }
     assert lots["DORE-2026-003"]["claim"] == "fairmined"  # Santa Rosa's premium is unpaid
-    unpaid = client.get("/api/v1/parties/asmo-santa-rosa/premiums").get_json()["items"]
+    unpaid = client.get("/api/v1/parties/asmo-santa-rosa/premiums", headers=arm).get_json()["items"]
     assert [(o["paid"], o["confirmed"]) for o in unpaid] == [(0, 0)]
     certificates = client.get("/api/v1/parties/asmo-nazca-unidos/certificates").get_json()
     assert certificates["items"][0]["status"] == "suspended"
-    ring = client.get("/api/v1/lots/RING-2026-0001").get_json()["lot"]
+    ring = client.get("/api/v1/lots/RING-2026-0001", headers=arm).get_json()["lot"]
     assert (ring["claimed_by"], ring["status"]) == ("jeweller-oro-verde", "retired")
     assert set(ring["origin_asmos"]) == {"asmo-el-tambo", "asmo-la-palma", "asmo-qori-tika"}
     again = runner.invoke(args=["ledger", "demo"])

@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import bearer_for
 
 from app import bootstrap, demo
 from ledger.bundle import verify_bundle
 from ledger.checkpoint import Checkpoint, cosign, cosigner_key, parse_checkpoint
+from ledger.client import Signer
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey
 from ledger.merkle import verify_consistency, verify_inclusion
@@ -78,9 +80,14 @@ def test_bundle_verifies_offline_with_the_cli(bundle, client, tmp_path):
     assert "FAILED" in refused.stderr
 
 
-def test_verified_bundle_matches_the_live_lot(bundle, client, operator):
+def test_verified_bundle_matches_the_live_lot(bundle, client, operator, demo_ledger):
     provenance = verify_bundle(bundle, operator)
-    live = client.get("/api/v1/lots/RING-2026-0001").get_json()["lot"]
+    arm = bootstrap.load_or_create_key(demo_ledger / "arm.pem")
+    headers = bearer_for(client.application, Signer("arm", arm))
+    live = client.get("/api/v1/lots/RING-2026-0001", headers=headers).get_json()["lot"]
+    assert live["history"] == provenance.lot["history"]
+    live.pop("custodians")
+    provenance.lot.pop("custodians")
     assert provenance.lot == live
     assert provenance.premiums_settled
     assert {o["name"] for o in provenance.origins} == {
@@ -163,12 +170,14 @@ def test_forged_record_with_fresh_hash_fails_inclusion(bundle, operator):
 
 
 def test_inclusion_and_consistency_proofs_verify(client, demo_ledger):
+    arm = bootstrap.load_or_create_key(demo_ledger / "arm.pem")
+    headers = bearer_for(client.application, Signer("arm", arm))
     checkpoint_note = client.get("/api/v1/checkpoint").get_data(as_text=True)
     text, _ = parse_note(checkpoint_note)
     checkpoint = parse_checkpoint(text)
     for seq in (1, 7, checkpoint.size):
         proof = client.get(f"/api/v1/proofs/inclusion/{seq}?size={checkpoint.size}").get_json()
-        record = client.get(f"/api/v1/log/{seq}").get_json()
+        record = client.get(f"/api/v1/log/{seq}", headers=headers).get_json()
         assert proof["entry_hash"] == record["entry_hash"]
         verify_inclusion(
             bytes.fromhex(record["entry_hash"]),

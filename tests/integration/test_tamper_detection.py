@@ -7,9 +7,11 @@ database access would, then runs the real CLI command against the real database.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import delete, select, text, update
+from support import World
 
 from app.db import log
 from app.db.store import SqlStore
@@ -19,12 +21,21 @@ from app.integrity import verify_log
 from ledger.keys import PrivateKey
 from ledger.record import record_hash
 
-SIZE = 9  # genesis + 8 entries
+
+@dataclass
+class Ledger:
+    """The world, the log's size, and ``target``: the record the tampering cases edit."""
+
+    world: World
+    size: int
+    target: int
 
 
 @pytest.fixture
-def ledger(world):
-    """Genesis, four parties registered by ARM, then each adds a second key: 9 records."""
+def ledger(world) -> Ledger:
+    """After the world's own records (genesis, seq 1): four parties registered by ARM, then each
+    adds a second key. ``target`` is the last registration ("Mine 3"; seq 5 on a bare world)."""
+    base = _head_size(world.engine)
     for index in range(4):
         world.register(f"asmo-{index}", ["asmo"], name=f"Mine {index}")
     for index in range(4):
@@ -32,9 +43,16 @@ def ledger(world):
         world.state(
             party, "key.added", {"party_id": party, "public_key": PrivateKey.generate().public.b64}
         )
-    with reading(world.engine) as connection:
-        assert log.head(connection)[0] == SIZE
-    return world
+    size = _head_size(world.engine)
+    assert size == base + 8
+    target = base + 4
+    assert json.loads(_row(world.engine, target).entry)["body"]["name"] == "Mine 3"
+    return Ledger(world, size, target)
+
+
+def _head_size(engine) -> int:
+    with reading(engine) as connection:
+        return log.head(connection)[0]
 
 
 def _verify(app):
@@ -75,49 +93,55 @@ def _canonical(entry: dict) -> str:
     return log.entry_text(entry)
 
 
-def test_untouched_ledger_verifies(app, ledger):
+def test_untouched_ledger_verifies(app, ledger, engine):
     code, output = _verify(app)
     assert code == 0, output
-    with reading(ledger.engine) as connection:
+    with reading(engine) as connection:
         _, head_hash = log.head(connection)
-    assert output.strip() == f"OK: {SIZE} records verify; head {head_hash}"
+    assert output.strip() == f"OK: {ledger.size} records verify; head {head_hash}"
     replayed = app.test_cli_runner().invoke(args=["ledger", "verify", "--replay"])
     assert replayed.exit_code == 0, replayed.output
-    assert f"OK: {SIZE} records verify" in replayed.output
+    assert f"OK: {ledger.size} records verify" in replayed.output
 
 
 def test_changed_payload_is_a_bad_hash(app, ledger, engine):
-    _set(engine, 5, entry=_canonical(_edited_entry(engine, 5)))
-    _assert_fails_at(app, 5, "bad-hash")
+    seq = ledger.target
+    _set(engine, seq, entry=_canonical(_edited_entry(engine, seq)))
+    _assert_fails_at(app, seq, "bad-hash")
 
 
 def test_changed_payload_as_raw_text_is_a_bad_hash(app, ledger, engine):
     # Not even canonical JSON any more: one byte of the stored text changes, and an extra space.
-    original = _row(engine, 5).entry
+    seq = ledger.target
+    original = _row(engine, seq).entry
     forged = original.replace('"name":"Mine 3"', '"name": "Mine 4"')
     assert forged != original
-    _set(engine, 5, entry=forged)
-    _assert_fails_at(app, 5, "bad-hash")
+    _set(engine, seq, entry=forged)
+    _assert_fails_at(app, seq, "bad-hash")
 
 
 def test_changed_payload_with_recomputed_hash_is_a_bad_signature(app, ledger, engine):
-    row = _row(engine, 5)
-    entry = _edited_entry(engine, 5)
+    seq = ledger.target
+    row = _row(engine, seq)
+    entry = _edited_entry(engine, seq)
     forged_hash = record_hash(row.seq, row.prev_hash, row.received_at, entry)
-    _set(engine, 5, entry=_canonical(entry), entry_hash=forged_hash)
-    output = _assert_fails_at(app, 5, "bad-signature")
+    _set(engine, seq, entry=_canonical(entry), entry_hash=forged_hash)
+    output = _assert_fails_at(app, seq, "bad-signature")
     assert "the signature does not verify" in output
 
 
 def test_payload_and_whole_chain_rewritten_is_still_a_bad_signature(app, ledger, engine):
     # The attacker recomputes every later hash and the head: the chain is consistent again,
     # but the party's signature over the edited entry is not.
-    entry = _edited_entry(engine, 5)
+    seq = ledger.target
+    entry = _edited_entry(engine, seq)
     with engine.begin() as connection:
-        rows = connection.execute(select(records).order_by(records.c.seq)).all()
-        prev = rows[3].entry_hash
-        for row in rows[4:]:
-            content = entry if row.seq == 5 else json.loads(row.entry)
+        rows = connection.execute(
+            select(records).where(records.c.seq >= seq - 1).order_by(records.c.seq)
+        ).all()
+        prev = rows[0].entry_hash
+        for row in rows[1:]:
+            content = entry if row.seq == seq else json.loads(row.entry)
             new_hash = record_hash(row.seq, prev, row.received_at, content)
             connection.execute(
                 update(records)
@@ -126,64 +150,73 @@ def test_payload_and_whole_chain_rewritten_is_still_a_bad_signature(app, ledger,
             )
             prev = new_hash
         connection.execute(text("UPDATE log_head SET head_hash = :h"), {"h": prev})
-    _assert_fails_at(app, 5, "bad-signature")
+    _assert_fails_at(app, seq, "bad-signature")
 
 
 def test_changed_entry_hash_only_is_a_bad_hash_at_that_seq(app, ledger, engine):
     # The hash is recomputed from the record's content before the next record is looked at,
-    # so the tampered seq (5) is named, not the record whose prev_hash no longer links (6).
-    _set(engine, 5, entry_hash="ab" * 32)
-    _assert_fails_at(app, 5, "bad-hash")
+    # so the tampered seq is named, not the next one (whose prev_hash no longer links).
+    seq = ledger.target
+    _set(engine, seq, entry_hash="ab" * 32)
+    _assert_fails_at(app, seq, "bad-hash")
 
 
 def test_changed_prev_hash_is_a_broken_link(app, ledger, engine):
-    _set(engine, 5, prev_hash="cd" * 32)
-    _assert_fails_at(app, 5, "broken-link")
+    seq = ledger.target
+    _set(engine, seq, prev_hash="cd" * 32)
+    _assert_fails_at(app, seq, "broken-link")
 
 
 def test_changed_received_at_is_a_bad_hash(app, ledger, engine):
-    _set(engine, 5, received_at="2001-01-01T00:00:00.000000Z")
-    _assert_fails_at(app, 5, "bad-hash")
+    seq = ledger.target
+    _set(engine, seq, received_at="2001-01-01T00:00:00.000000Z")
+    _assert_fails_at(app, seq, "bad-hash")
 
 
 def test_swapped_records_are_a_broken_link_at_the_first(app, ledger, engine):
-    # Swap the contents of seq 4 and 5 (every column but seq): renumber the two rows.
-    four, five = _row(engine, 4), _row(engine, 5)
+    # Swap the contents of two neighbours (every column but seq) by renumbering the rows.
+    second = ledger.target
+    first = second - 1
+    before, after = _row(engine, first), _row(engine, second)
     with engine.begin() as connection:
-        for old, new in ((5, -5), (4, 5), (-5, 4)):
+        for old, new in ((second, -second), (first, second), (-second, first)):
             connection.execute(update(records).where(records.c.seq == old).values(seq=new))
-    assert _row(engine, 4).entry == five.entry
-    assert _row(engine, 5).entry_hash == four.entry_hash
-    _assert_fails_at(app, 4, "broken-link")
+    assert _row(engine, first).entry == after.entry
+    assert _row(engine, second).entry_hash == before.entry_hash
+    _assert_fails_at(app, first, "broken-link")
 
 
 def test_deleted_middle_record_is_a_gap(app, ledger, engine):
+    seq = ledger.target
     with engine.begin() as connection:
-        connection.execute(delete(records).where(records.c.seq == 5))
-    output = _assert_fails_at(app, 5, "gap")
-    assert "expected seq 5, found 6" in output
+        connection.execute(delete(records).where(records.c.seq == seq))
+    output = _assert_fails_at(app, seq, "gap")
+    assert f"expected seq {seq}, found {seq + 1}" in output
 
 
 def test_deleted_last_record_is_missing(app, ledger, engine):
+    # The records that remain form a valid chain; only the head row still says ``size``.
     with engine.begin() as connection:
-        connection.execute(delete(records).where(records.c.seq == SIZE))
-    output = _assert_fails_at(app, SIZE, "missing")
-    assert f"the head says {SIZE} records" in output
+        connection.execute(delete(records).where(records.c.seq == ledger.size))
+    output = _assert_fails_at(app, ledger.size, "missing")
+    assert f"the head says {ledger.size} records" in output
 
 
 def test_head_hash_not_matching_the_records_is_a_bad_head(app, ledger, engine):
     with engine.begin() as connection:
         connection.execute(text("UPDATE log_head SET head_hash = :h"), {"h": "ef" * 32})
-    _assert_fails_at(app, SIZE, "bad-head")
+    _assert_fails_at(app, ledger.size, "bad-head")
 
 
 def test_verify_log_reports_the_same_failure_as_the_cli(app, ledger, engine):
-    _set(engine, 7, prev_hash="00" * 32)
+    seq = ledger.target + 2
+    _set(engine, seq, prev_hash="00" * 32)
     report = verify_log(engine)
     assert not report.ok
-    assert (report.failure.seq, report.failure.reason) == (7, "broken-link")
-    assert report.size == 6  # records 1..6 verified before the failure
-    _assert_fails_at(app, 7, "broken-link")
+    assert (report.failure.seq, report.failure.reason) == (seq, "broken-link")
+    assert report.size == seq - 1  # the records before it verified
+    assert report.head == _row(engine, seq - 1).entry_hash
+    _assert_fails_at(app, seq, "broken-link")
 
 
 def _dump(engine) -> dict:
@@ -199,7 +232,7 @@ def _rebuild(app) -> str:
 
 def test_rebuild_of_untouched_projections_is_identical(app, ledger, engine):
     before = _dump(engine)
-    assert len(before["party"]) == 2 + 4
+    assert {f"asmo-{i}" for i in range(4)} <= set(before["party"])
     output = _rebuild(app)
     objects = sum(len(objs) for objs in before.values())
     assert output.strip() == f"rebuilt {objects} objects; live projections were identical"
@@ -236,21 +269,19 @@ def test_rebuild_restores_deleted_projection_rows_and_their_index(app, ledger, e
     keys = client.get("/api/v1/parties/asmo-1").get_json()["keys"]
     assert len(keys) == 2
     # The projections work for appends again: the party can use its restored key.
-    ledger.state(
-        "asmo-1",
-        "key.added",
-        {"party_id": "asmo-1", "public_key": PrivateKey.generate().public.b64},
-    )
+    new_key = PrivateKey.generate().public.b64
+    ledger.world.state("asmo-1", "key.added", {"party_id": "asmo-1", "public_key": new_key})
     assert verify_log(engine).ok
 
 
 def test_rebuild_refuses_a_forged_log_and_keeps_the_projections(app, ledger, engine):
     before = _dump(engine)
-    row = _row(engine, 5)
-    entry = _edited_entry(engine, 5)
+    seq = ledger.target
+    row = _row(engine, seq)
+    entry = _edited_entry(engine, seq)
     _set(
         engine,
-        5,
+        seq,
         entry=_canonical(entry),
         entry_hash=record_hash(row.seq, row.prev_hash, row.received_at, entry),
     )
