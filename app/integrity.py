@@ -2,50 +2,88 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy import Connection, Engine, delete
 
+from app import checkpoints
 from app.db import log
+from app.db.log import SqlNodes
 from app.db.store import SqlStore
 from app.db.tables import state, state_index
 from app.db.uow import reading, writing
 from ledger.audit import AuditReport, Failure, audit
-from ledger.machine import apply_entry
+from ledger.checkpoint import open_checkpoint
+from ledger.errors import LedgerError
+from ledger.machine import replay_record
+from ledger.merkle import Frontier, root_at
 from ledger.state import MemoryStore
 
 
 def verify_log(engine: Engine, *, replay: bool = False) -> AuditReport:
-    """Audit every stored record, then check the records reach the recorded head."""
+    """Audit every stored record, then check them against the head and the latest checkpoint.
+
+    The checkpoint's operator signature must verify, and the Merkle root recomputed from the
+    records (streaming, flat memory) and the root from the stored tree nodes must both equal
+    the signed root: rows deleted or rewritten behind a checkpoint are caught.
+    """
+    frontier, roots = Frontier(), {}
     with reading(engine) as connection:
-        report = audit(log.stream(connection), replay=replay)
+        latest = checkpoints.latest(connection)
+
+        def records():
+            for record in log.stream(connection):
+                with contextlib.suppress(ValueError):  # a malformed hash is reported by audit
+                    frontier.append(bytes.fromhex(record.entry_hash))
+                if latest is not None and frontier.size == latest.size:
+                    roots["records"] = frontier.root()
+                yield record
+
+        report = audit(records(), replay=replay)
         size, head_hash = log.head(connection)
-    if not report.ok:
-        return report
+        failure = report.failure or _head_failure(report, size, head_hash)
+        if failure is None and latest is not None:
+            failure = _checkpoint_failure(connection, latest, roots.get("records"))
+    return AuditReport(report.size, report.head, failure)
+
+
+def _head_failure(report: AuditReport, size: int, head_hash: str) -> Failure | None:
     if report.size < size:
-        missing = Failure(report.size + 1, "missing", f"the head says {size} records")
-        return AuditReport(report.size, report.head, missing)
+        return Failure(report.size + 1, "missing", f"the head says {size} records")
     if report.head != head_hash:
-        return AuditReport(
-            report.size,
-            report.head,
-            Failure(size, "bad-head", "the head hash does not match the records"),
+        return Failure(size, "bad-head", "the head hash does not match the records")
+    return None
+
+
+def _checkpoint_failure(connection: Connection, latest, recomputed: bytes | None):
+    try:
+        signed, _ = open_checkpoint(latest.note, checkpoints.operator_verifier(connection))
+    except LedgerError as exc:
+        return Failure(latest.size, "bad-checkpoint", exc.detail)
+    if (signed.size, signed.root) != (latest.size, latest.root):
+        return Failure(
+            latest.size, "bad-checkpoint", "the stored size or root differs from the note"
         )
-    return report
+    if recomputed != latest.root:
+        return Failure(
+            latest.size,
+            "checkpoint-mismatch",
+            "the records do not hash to the signed checkpoint root",
+        )
+    try:
+        stored = root_at(latest.size, SqlNodes(connection))
+    except LookupError as exc:
+        return Failure(latest.size, "bad-merkle-node", str(exc))
+    if stored != latest.root:
+        return Failure(latest.size, "bad-merkle-node", "stored tree nodes disagree with the root")
+    return None
 
 
 def replay(connection: Connection) -> MemoryStore:
     """Projections rebuilt in memory from the log alone."""
     store = MemoryStore()
     for record in log.stream(connection):
-        applied = apply_entry(
-            store,
-            record.entry,
-            seq=record.seq,
-            prev_hash=record.prev_hash,
-            received_at=record.received_at,
-            private=log.private_of(connection, record.seq),
-        )
-        for kind, value in applied.writes:
-            store.put(kind, value)
+        replay_record(store, record, private=log.private_of(connection, record.seq))
     return store
 
 

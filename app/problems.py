@@ -54,6 +54,10 @@ TITLES = {
     "certificate-not-suspended": "The certificate is not suspended",
     "no-certificate": "The ASMO holds no Fairmined certificate",
     "certificate-scope": "No certificate covers this metal and claim",
+    "certificate-expired": "The mine's certificate has expired",
+    "certificate-suspended": "The mine's certificate is suspended",
+    "certificate-withdrawn": "The mine's certificate is withdrawn",
+    "certificate-not-yet-valid": "The mine's certificate is not yet valid",
     "not-authorised": "The party holds no active authorisation",
     "recipient-not-authorised": "The recipient is not authorised to receive this lot",
     # lots

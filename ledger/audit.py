@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ledger.entry import check_envelope
 from ledger.errors import LedgerError
-from ledger.machine import apply_entry, authenticate
+from ledger.machine import authenticate, replay_record
 from ledger.record import GENESIS_PREV, Record, record_hash
 from ledger.state import MemoryStore
 
@@ -91,17 +91,9 @@ def _check(record: Record, expected: int, prev: str, store, replay: bool) -> Fai
         return Failure(record.seq, "bad-hash", "entry_hash does not match the record's content")
     try:
         entry_type = record.entry.get("type") if isinstance(record.entry, dict) else None
+        entry_type = entry_type if isinstance(entry_type, str) else None  # unhashable otherwise
         if replay or entry_type in IDENTITY_TYPES:
-            applied = apply_entry(
-                store,
-                record.entry,
-                seq=record.seq,
-                prev_hash=record.prev_hash,
-                received_at=record.received_at,
-                public=True,
-            )
-            for kind, value in applied.writes:
-                store.put(kind, value)
+            replay_record(store, record, public=True)
         else:
             # The envelope's shape first, so a malformed entry is reported, not a crash.
             authenticate(store, check_envelope(record.entry))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ledger.checkpoint import open_checkpoint
 from ledger.errors import LedgerError
-from ledger.machine import apply_entry
+from ledger.machine import replay_record
 from ledger.merkle import verify_inclusion
 from ledger.note import NoteVerifier, Verifier
 from ledger.record import record_from_json, record_hash
@@ -94,18 +94,9 @@ def _verify(bundle: object, operator: Verifier, witnesses: Sequence[NoteVerifier
     store = MemoryStore()
     for record in records:
         try:
-            applied = apply_entry(
-                store,
-                record.entry,
-                seq=record.seq,
-                prev_hash=record.prev_hash,
-                received_at=record.received_at,
-                public=True,
-            )
+            replay_record(store, record, public=True)
         except LedgerError as exc:
             raise _fail(f"seq {record.seq}: {exc.code}: {exc.detail}") from exc
-        for kind, value in applied.writes:
-            store.put(kind, value)
     lot = store.get("lot", bundle["lot_id"])
     if lot is None:
         raise _fail(f"the records do not establish lot {bundle['lot_id']}")

@@ -168,4 +168,22 @@ def apply_entry(
     return Applied(record, writes, tuple(context.flags))
 
 
+def replay_record(
+    store: Store, record: Record, *, private: object = None, public: bool = False
+) -> Applied:
+    """Re-apply an appended record to ``store`` and write its state changes there."""
+    applied = apply_entry(
+        store,
+        record.entry,
+        seq=record.seq,
+        prev_hash=record.prev_hash,
+        received_at=record.received_at,
+        private=private,
+        public=public,
+    )
+    for kind, value in applied.writes:
+        store.put(kind, value)
+    return applied
+
+
 import ledger.types  # noqa: E402,F401  (registers every entry type)

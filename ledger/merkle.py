@@ -368,3 +368,31 @@ def verify_consistency(
         raise _invalid("consistency proof does not lead to root1")
     if sr != root2:
         raise _invalid("consistency proof does not lead to root2")
+
+
+class Frontier:
+    """The right edge of a growing tree: O(log n) hashes, enough for the root at every size.
+
+    Used to recompute the root while streaming a log, with flat memory.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[tuple[int, bytes]] = []  # complete subtrees (height, hash), left first
+
+    def append(self, leaf: bytes) -> None:
+        """Add the next leaf hash."""
+        self.size += 1
+        self._stack.append((0, leaf))
+        while len(self._stack) >= 2 and self._stack[-1][0] == self._stack[-2][0]:
+            (height, right), (_, left) = self._stack.pop(), self._stack.pop()
+            self._stack.append((height + 1, node_hash(left, right)))
+
+    def root(self) -> bytes:
+        """The root of the leaves appended so far."""
+        if not self._stack:
+            return EMPTY_ROOT
+        accumulator = self._stack[-1][1]
+        for _, digest in reversed(self._stack[:-1]):
+            accumulator = node_hash(digest, accumulator)
+        return accumulator

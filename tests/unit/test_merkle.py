@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ledger.errors import LedgerError
 from ledger.merkle import (
     EMPTY_ROOT,
+    Frontier,
     MemoryNodes,
     consistency_proof,
     consistency_proof_at,
@@ -33,7 +34,6 @@ VECTORS = Path(__file__).resolve().parent.parent / "data" / "rfc6962"
 INCLUSION = sorted((VECTORS / "inclusion").rglob("*.json"))
 CONSISTENCY = sorted((VECTORS / "consistency").rglob("*.json"))
 
-# Vectors where this implementation deliberately answers differently, and why.
 # The RFC 6962 reference leaves the vectors are built from.
 REFERENCE_LEAVES = [
     b"",
@@ -406,3 +406,13 @@ def test_an_append_reads_only_left_siblings(lazy_tree):
     assert reader.reads == 20
     assert [(level, i) for level, i, _ in completed] == [(k, index >> k) for k in range(21)]
     assert completed[-1][2] == lazy_tree.subtree(20, 0)
+
+
+@given(st.integers(min_value=0, max_value=300))
+def test_frontier_root_equals_the_list_root_at_every_size(size):
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(size)]
+    frontier = Frontier()
+    assert frontier.root() == EMPTY_ROOT
+    for count, leaf in enumerate(leaves, start=1):
+        frontier.append(leaf)
+        assert frontier.root() == root(leaves[:count])
