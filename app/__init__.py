@@ -6,6 +6,7 @@ from flask import Flask
 
 from app import config, problems
 from app.db.engine import make_engine
+from app.schemas import BigIntConverter
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -22,13 +23,28 @@ def create_app(overrides: dict | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
     )
     app.config.update(overrides or {})
+    app.url_map.converters["int"] = BigIntConverter  # before any route is added
     app.extensions["ledger_engine"] = make_engine(app.config["DATABASE_URL"])
 
     api = problems.ProblemApi(app)
-    from app.api import entries, health, log, lots, parties, proofs
+    from app.api import entries, epcis, health, log, lots, parties, proofs, reports
 
-    for blueprint in (entries.blp, log.blp, parties.blp, lots.blp, health.blp, proofs.blp):
+    for blueprint in (
+        entries.blp,
+        log.blp,
+        parties.blp,
+        lots.blp,
+        health.blp,
+        proofs.blp,
+        reports.blp,
+        epcis.blp,
+    ):
         api.register_blueprint(blueprint)
+
+    from app.web import dashboard, login, provenance
+
+    for page in (provenance.bp, dashboard.bp, login.bp):
+        app.register_blueprint(page)
 
     from app import cli, docs_assets
 

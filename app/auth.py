@@ -88,14 +88,13 @@ def require(*, roles: Iterable[str] = (), parties: Iterable[str] = ()) -> dict:
     raise LedgerError("forbidden", f"{party['id']} may not read this resource", status=403)
 
 
-def lot_readers(lot: dict) -> set[str]:
-    """Parties that may read a lot: everyone who has held, shipped, received or mined it."""
+def require_lot_reader(store: SqlStore, lot: dict) -> dict:
+    """The caller, if it may read ``lot``: everyone who has held, shipped, received or mined
+    it, the certification bodies of its mines, ARM and the operator."""
     readers = set(lot["custodians"]) | set(lot["origin_asmos"])
     if lot["incoming_to"]:
         readers.add(lot["incoming_to"])
-    return readers
-
-
-def certifiers_of(store: SqlStore, asmos: Iterable[str]) -> set[str]:
-    """Certification bodies that certify any of ``asmos``."""
-    return {c["certifier"] for a in asmos for c in store.find("certificate", "party", a)}
+    readers |= {
+        c["certifier"] for a in lot["origin_asmos"] for c in store.find("certificate", "party", a)
+    }
+    return require(parties=readers)

@@ -269,6 +269,6 @@ def _round(demo: Demo, engine: Engine, tag: str, today: str) -> None:
         "jeweller-oro-verde",
         "lot.claimed",
         f"RING-{tag}0001",
-        product="Fairmined Ecological-blend wedding band, 18k",
+        product="Fairmined gold wedding band, 18k",
     )
     demo.lot_op("jeweller-oro-verde", "lot.retired", f"RING-{tag}0001", reason="sold_to_consumer")

@@ -192,7 +192,10 @@ def _http(exc: HTTPException) -> Response:
             422, "invalid-request", "the request parameters are not valid", errors=messages
         )
     code = getattr(exc, "problem_code", None) or _HTTP_CODES.get(exc.code or 500, "http-error")
-    return problem(exc.code or 500, code, data.get("message") or exc.description or exc.name)
+    response = problem(exc.code or 500, code, data.get("message") or exc.description or exc.name)
+    if getattr(exc, "valid_methods", None):  # a 405 names the allowed methods (RFC 9110)
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 def _ledger(exc: LedgerError) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from werkzeug.routing import IntegerConverter
 
 from ledger.entry import ENVELOPE
 from ledger.fields import Instant, Str
@@ -71,8 +72,22 @@ class HeadSchema(Schema):
     head_hash = fields.String(required=True)
 
 
+# The largest seq or tree size a BIGINT column holds; larger numbers must never reach a query.
+BIGINT_MAX = 2**63 - 1
+
+
+class BigIntConverter(IntegerConverter):
+    """``<int:...>`` path segments: ASCII digits only (``\\d`` also matches other scripts'
+    digits) and at most ``BIGINT_MAX``; anything else does not match the route (404)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits=0, min=None, max=BIGINT_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 class LogQuerySchema(Schema):
-    start = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    start = fields.Integer(load_default=1, validate=validate.Range(min=1, max=BIGINT_MAX))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

@@ -24,7 +24,7 @@ gross mass at that event, replayed from the records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 UOM_MG = "MGM"
@@ -57,11 +57,27 @@ class _Ids:
         return f"{self.base}/loc/{party_id}"
 
 
-def document(records: Iterable[dict], *, domain: str, created: str) -> dict:
+def consumed(records: Iterable[dict]) -> set[str]:
+    """The lots that the splits, merges and refinings among ``records`` consume."""
+    found = set()
+    for record in records:
+        entry = record["entry"]
+        if entry["type"] == "lot.split":
+            found.add(entry["body"]["lot_id"])
+        elif entry["type"] in TRANSFORMATIONS:
+            found.update(i["lot_id"] for i in entry["body"]["inputs"])
+    return found
+
+
+def document(
+    records: Iterable[dict], *, domain: str, created: str, masses: Mapping[str, int]
+) -> dict:
     """An EPCISDocument with one event per record (records as ``Record.to_json()``), in
-    ``seq`` order. ``records`` must hold every record that acted on the lots they mention."""
+    ``seq`` order. ``records`` hold every record of the exported lots; ``masses`` gives the
+    gross mass of every lot they consume (a consumed lot's final ``gross_mg``), which covers
+    inputs whose own history is not exported (another lot refined together with an ancestor)."""
     ids = _Ids(domain)
-    exporter = _Exporter(ids)
+    exporter = _Exporter(ids, masses)
     events = [exporter.event(r) for r in sorted(records, key=lambda r: r["seq"])]
     return {
         "@context": [EPCIS_CONTEXT, {"gl": ids.voc}],
@@ -75,9 +91,9 @@ def document(records: Iterable[dict], *, domain: str, created: str) -> dict:
 class _Exporter:
     """Replays records to know each lot's mass and custody at every event."""
 
-    def __init__(self, ids: _Ids):
+    def __init__(self, ids: _Ids, masses: Mapping[str, int]):
         self.ids = ids
-        self.mass: dict[str, int] = {}
+        self.mass = dict(masses)  # replayed events overwrite these as they come
         self.sender: dict[str, str] = {}
 
     def quantity(self, lot_id: str) -> dict:

@@ -250,3 +250,14 @@ def bearer_for(app: Flask, signer: Signer) -> dict[str, str]:
     """Issue ``signer`` an API token through the real API; returns the request headers."""
     client = LedgerClient(flask_transport(app.test_client()))
     return {"Authorization": f"Bearer {client.issue_token(signer)}"}
+
+
+def sign_in(client, signer: Signer) -> None:
+    """Authenticate ``client`` (a Flask test client) as ``signer`` with a fresh API token."""
+    token = LedgerClient(flask_transport(client.application.test_client())).issue_token(signer)
+    client.set_cookie("ledger_token", token)
+
+
+def demo_arm(keys_dir: Path) -> Signer:
+    """ARM's signer from a demo key folder."""
+    return Signer("arm", PrivateKey.from_pem((keys_dir / "arm.pem").read_bytes()))

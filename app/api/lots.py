@@ -42,8 +42,7 @@ def lot(lot_id: str):
         found = store.get("lot", lot_id)
         if found is None:
             abort(404, message=f"no lot {lot_id!r}")
-        readers = auth.lot_readers(found) | auth.certifiers_of(store, found["origin_asmos"])
-        auth.require(parties=readers)
+        auth.require_lot_reader(store, found)
         history = [log.by_seq(connection, seq).to_json() for seq in found["history"]]
     return {"lot": found, "history": history}
 

@@ -1,0 +1,183 @@
+"""The public provenance page: verified content, QR code, no commercial figures, 404 page."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import qrcode
+from qrcode.image.svg import SvgPathFillImage
+from sqlalchemy import select
+
+from app import bootstrap, demo
+from app.db.store import SqlStore
+from app.db.tables import private_data
+from app.db.uow import reading
+from ledger import verify
+from ledger.checkpoint import cosign
+from ledger.note import parse_verifier_key
+
+RING, UNPAID = "RING-2026-0001", "DORE-2026-003"
+BASE = "http://localhost"
+
+
+@pytest.fixture
+def demo_data(app, tmp_path):
+    """The demo ledger, its genesis signed with the app's own operator key."""
+    key = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
+    demo.build(app.extensions["ledger_engine"], tmp_path / "keys", key, "test/log")
+    return app
+
+
+def page(client, lot_id: str) -> str:
+    response = client.get(f"/lots/{lot_id}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+def flat(html: str) -> str:
+    return " ".join(html.split())
+
+
+def test_ring_page_shows_its_verified_provenance(demo_data, client):
+    html = page(client, RING)
+    assert '<html lang="en">' in html
+    assert f'<h1 id="lot-title">Lot <span class="nowrap">{RING}</span></h1>' in html
+    for mine in (
+        "Cooperativa Minera El Tambo",
+        "Asociación de Mineros La Palma",
+        "Cooperativa Aurífera Qori Tika",
+    ):
+        assert mine in html
+    assert html.count("Colombia</p>") == 2
+    assert html.count("Peru</p>") == 1
+    assert "Mine site: Ananea, Puno" in html
+    assert '<span class="answer-text">Fairmined Gold</span>' in html
+    assert "Applied by <strong>Oro Verde Jewellery Ltd</strong>" in html
+    assert "<dd>5.999 g</dd>" in html
+    assert "<dd>999.9</dd>" in html
+    assert '<span class="answer-text">Yes</span>' in html
+    assert "All 3 premiums owed to 3 mines for this gold were paid" in flat(html)
+    for step in ("Mined and registered", "Refined", "Split into parts", "Sold to a consumer"):
+        assert step in html
+
+
+def test_integrity_panel_names_the_checkpoint_the_bundle_was_verified_against(demo_data, client):
+    html = page(client, RING)
+    note = client.get("/api/v1/checkpoint").get_data(as_text=True)
+    _, size, root = note.split("\n")[:3]
+    assert f"Verified against checkpoint of size <strong>{size}</strong>" in html
+    assert f'(root <code class="root">{root}</code>), signed by the operator' in html
+    assert "not yet witnessed" in html
+
+
+def test_integrity_panel_names_the_witness_that_cosigned(demo_data, client, tmp_path):
+    page(client, RING)  # publishes the checkpoint covering the lot
+    note = client.get("/api/v1/checkpoint").get_data(as_text=True)
+    operator = parse_verifier_key(client.get("/api/v1/verifier-key").get_data(as_text=True).strip())
+    arm_key = bootstrap.load_or_create_key(tmp_path / "keys" / "arm.pem")
+    cosigned = cosign(note, None, [], "arm", arm_key, operator)
+    size = note.split("\n")[1]
+    response = client.post(
+        f"/api/v1/checkpoints/{size}/cosignatures", data=cosigned, content_type="text/plain"
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    html = page(client, RING)
+    assert "witnessed by <strong>Alliance for Responsible Mining</strong>" in html
+
+
+def test_qr_code_encodes_the_pages_own_absolute_url(demo_data, client):
+    html = page(client, RING)
+    url = f"{BASE}/lots/{RING}"
+    assert html.count("<svg ") == 1
+    assert f'data-url="{url}"' in html
+    assert f'aria-label="QR code linking to {url}"' in html
+    expected = qrcode.make(url, image_factory=SvgPathFillImage, border=4).path.get("d")
+    assert f'd="{expected}"' in html
+
+
+def test_bundle_link_downloads_a_bundle_that_verifies_offline(demo_data, client, tmp_path):
+    html = page(client, RING)
+    bundle_url = f"{BASE}/api/v1/lots/{RING}/bundle"
+    assert f'href="{bundle_url}" download="{RING}.bundle.json"' in html
+    assert f"python -m ledger.verify {RING}.bundle.json --key KEY" in html
+    assert f'href="{BASE}/api/v1/verifier-key"' in html
+    path = tmp_path / f"{RING}.bundle.json"
+    path.write_bytes(client.get(bundle_url).data)
+    key = client.get("/api/v1/verifier-key").get_data(as_text=True).strip()
+    assert verify.main([str(path), "--key", key]) == 0
+
+
+def test_unpaid_premium_is_shown_as_not_paid(demo_data, client):
+    html = page(client, UNPAID)
+    assert "Minera Artesanal Santa Rosa" in html
+    assert "Peru</p>" in html
+    assert '<span class="answer-text">No</span>' in html
+    assert "Premium not paid" in html
+    assert "Of 1 premium owed to 1 mine: 1 not paid." in flat(html)
+    assert '<span class="answer-text">Yes</span>' not in html
+    assert "no licensee has applied the label" in flat(html)
+
+
+def _money_texts(amount: int) -> set[str]:
+    """The ways a page could print an amount in minor units."""
+    major, minor = divmod(amount, 100)
+    texts = {str(amount), f"{amount:,}", f"{major}.{minor:02d}", f"{major:,}.{minor:02d}"}
+    if not minor:
+        texts |= {str(major), f"{major:,}"}
+    return texts
+
+
+def test_no_commercial_figures_appear(demo_data, client, engine):
+    with reading(engine) as connection:
+        obligations = SqlStore(connection).all("obligation")
+        prices = [
+            json.loads(data)["price"]
+            for data in connection.execute(select(private_data.c.data)).scalars()
+        ]
+    amounts = {o[k] for o in obligations for k in ("due", "paid", "confirmed", "rate_per_kg")}
+    amounts |= set(prices)
+    amounts.discard(0)
+    assert len(prices) >= 4
+    assert amounts
+    for lot_id in (RING, UNPAID, "BAR-2026-0001"):
+        html = page(client, lot_id)
+        for amount in amounts:
+            for text in _money_texts(amount):
+                assert not re.search(rf"(?<![\w+/]){re.escape(text)}(?![\w+/])", html), (
+                    lot_id,
+                    text,
+                )
+        for word in ("USD", "bank transfer", "evidence", "terms_commitment"):
+            assert word not in html
+
+
+def test_unknown_lot_is_an_html_404(demo_data, client):
+    response = client.get("/lots/NO-SUCH-LOT")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "No lot “NO-SUCH-LOT”" in html
+    assert '<html lang="en">' in html
+    escaped = client.get('/lots/"><i>x').get_data(as_text=True)
+    assert "&#34;&gt;&lt;i&gt;x" in escaped
+    assert "<i>x" not in escaped
+
+
+def test_a_bundle_that_fails_verification_is_reported_not_shown(demo_data, client):
+    # The service signs checkpoints with a key other than the operator key named at genesis.
+    key_file = Path(client.application.config["OPERATOR_KEY_FILE"])
+    key_file.unlink()
+    bootstrap.load_or_create_key(key_file)
+    response = client.get(f"/lots/{RING}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Integrity: verification failed" in html
+    assert "<code>invalid-note</code>" in html
+    assert "Do not rely on this record." in html
+    assert "Cooperativa Minera El Tambo" not in html
+    assert "Verified against" not in html
+    assert f"{BASE}/api/v1/lots/{RING}/bundle" in html
