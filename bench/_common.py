@@ -13,6 +13,7 @@ import resource
 import sqlite3
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -139,6 +140,34 @@ def make_world(
         }
         append(engine, world.arm.entry("party.registered", body, created_at=created_at))
     return world
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def background_busy(seconds: float = 1.0) -> float:
+    """Share of all cores busy over ``seconds`` (other people's work: noise in the figures)."""
+    before = cpu_ticks()
+    time.sleep(seconds)
+    after = cpu_ticks()
+    return (after[0] - before[0]) / max(1, after[1] - before[1])
+
+
+def wait_until_quiet(max_wait: float, threshold: float = 0.15) -> float:
+    """Wait (at most ``max_wait`` s) for other work to leave the cores idle; the last busy share.
+
+    Other people's tests on the same machine skew every figure, so each benchmark prints this.
+    """
+    deadline = time.monotonic() + max_wait
+    while True:
+        busy = background_busy()
+        if busy <= threshold or time.monotonic() >= deadline:
+            return busy
+        time.sleep(2.0)
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

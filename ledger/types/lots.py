@@ -24,6 +24,7 @@ from ledger.types.certification import METALS, is_authorised, require_certified
 FORMS = ("dore", "ore_concentrate", "grain", "bar", "coin", "semi_finished", "jewellery", "scrap")
 CLAIMS = ("ecological", "fairmined", "none")
 SUPPLY_CHAIN_ROLES = ("first_buyer", "supplier", "licensee")
+CUSTODIAN_ROLES = frozenset({"asmo", *SUPPLY_CHAIN_ROLES})  # may take a lot in
 
 PROCESSING = Obj(
     {
@@ -94,6 +95,11 @@ def _check_recipient(ctx: Context, lot: dict, recipient_id: str) -> None:
         raise invalid(f"no registered party {recipient_id!r}", "/body/to")
     if recipient_id == ctx.actor["id"]:
         raise invalid("a lot is shipped to another party", "/body/to")
+    if not CUSTODIAN_ROLES & set(recipient["roles"]):  # else the lot stays in transit for good
+        raise forbidden(
+            "recipient-not-authorised",
+            f"{recipient_id} ({', '.join(recipient['roles'])}) cannot take custody of a lot",
+        )
     if lot["claim"] not in LABELLED:
         return
     if lot.get("producer") == ctx.actor["id"]:  # the mine ships: only to its buyer
@@ -139,7 +145,7 @@ def lot_shipped(ctx: Context) -> None:
             ),
         }
     ),
-    roles={"asmo", "first_buyer", "supplier", "licensee"},
+    roles=CUSTODIAN_ROLES,
     summary="The recipient takes custody with its own weighing; differences beyond tolerance "
     "are flagged.",
 )
