@@ -1,25 +1,47 @@
-"""The append use case: admit one signed entry into the log, exactly once.
+"""The append use case: admit signed entries into the log exactly once, many per transaction.
 
-Under the head lock, in one transaction: resolve a resend by ``(actor, nonce)``, run the core's
-``apply_entry`` against the live projections, then write the record, its Merkle nodes, the new
-head and the projection changes. Any refusal rolls the whole transaction back.
+A request thread prepares its submission outside any lock: the envelope, its canonical bytes,
+and the signature, checked against the key it names when this process already knows that key.
+It then joins the engine's group commit (``app.group_commit``). The batch's leader, in one
+transaction under the head lock:
+
+1. syncs the process's ``StateCache`` to the stored generation and looks up every
+   ``(actor, nonce)`` of the batch in one query (a resend gets the original record);
+2. runs the core's ``apply_entry`` for each submission in arrival order, against the
+   projections plus the writes of the entries accepted before it in the batch; a refusal
+   concerns only its own submission, since ``apply_entry`` writes nothing;
+3. writes the accepted records, their Merkle nodes, the projection changes (stamped with the
+   next generation) and the new head, and commits once.
+
+If the transaction fails, every submission of the batch gets the error and nothing of it is
+stored: clients retry with the same nonce and get exactly-once results.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from app.db import log
-from app.db.store import SqlStore
+from app.db.engine import pipelined
+from app.db.state_cache import MissProbe, StateCache
+from app.db.store import CachedStore, SqlStore
 from app.db.uow import writing
+from app.group_commit import GroupCommit, Job
 from ledger.canonical import canonical_bytes
-from ledger.entry import check_envelope
+from ledger.entry import check_envelope, verify_entry_signature
 from ledger.errors import LedgerError, conflict
-from ledger.machine import apply_entry
-from ledger.record import Record
+from ledger.keys import PublicKey
+from ledger.machine import Applied, apply_entry
+from ledger.record import GENESIS_PREV, Record
+from ledger.state import Overlay
 from ledger.terms import split_submission
 from ledger.timefmt import format_instant, parse_instant
 
@@ -31,6 +53,21 @@ class Appended:
     record: Record
     created: bool
     flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    entry: dict
+    private: object
+    text: bytes  # canonical JSON of the entry
+    verified_key: str | None  # the public key the signature was checked against, if any
+    skew: int
+    max_age: int
+    expected_reads: frozenset[tuple[str, str]]  # objects the rules will read, not cached
+
+    @property
+    def nonce_key(self) -> tuple[str, str]:
+        return self.entry["actor"], self.entry["nonce"]
 
 
 def check_clock(created_at: str, received: datetime, skew: int, max_age: int) -> None:
@@ -49,39 +86,170 @@ def check_clock(created_at: str, received: datetime, skew: int, max_age: int) ->
         )
 
 
-def append(
-    engine: Engine,
-    submission: object,
-    *,
-    skew: int = 300,
-    max_age: int = 86400,
-    received: datetime | None = None,
-) -> Appended:
+class Appender:
+    """The append path of one engine in this process: its group commit and its state cache."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.cache = StateCache()
+        self.group = GroupCommit(self._admit)
+        # The Merkle frontier at the head this process last wrote: (size, head_hash, nodes).
+        self._frontier: tuple[int, str, dict] | None = None
+
+    def append(self, submission: object, *, skew: int, max_age: int) -> Appended:
+        entry, private = split_submission(submission)
+        entry = check_envelope(entry)
+        verified_key = self._presigned(entry)
+        prepared = _Prepared(
+            entry,
+            private,
+            canonical_bytes(entry),
+            verified_key,
+            skew,
+            max_age,
+            self._expected_reads(entry, private, verified_key),
+        )
+        return self.group.submit(prepared)
+
+    def _expected_reads(
+        self, entry: dict, private: object, verified_key: str | None
+    ) -> frozenset[tuple[str, str]]:
+        """A dry run of the rules on the cache, outside the lock: what they will read that the
+        cache lacks (a hint only: the batch reads whatever else it needs)."""
+        probe = MissProbe(self.cache)
+        with contextlib.suppress(Exception):
+            apply_entry(
+                probe,
+                entry,
+                private=private,
+                seq=2,
+                prev_hash=GENESIS_PREV,
+                received_at=entry["created_at"],
+                verified_key=verified_key,
+            )
+        return frozenset(probe.missing)
+
+    def _presigned(self, entry: dict) -> str | None:
+        """The entry's key, if this process knows it and the signature verifies against it.
+
+        A key id names one public key for good (it is a hash of it), so a cached copy is
+        enough for the signature; whether the key is still active is checked in the batch.
+        """
+        text = self.cache.peek("key", entry["key_id"])
+        if text is None:
+            return None
+        public_key = json.loads(text)["public_key"]
+        try:
+            verify_entry_signature(entry, PublicKey.from_b64(public_key))
+        except LedgerError:
+            return None  # the batch refuses it, in the order of the core's checks
+        return public_key
+
+    def _admit(self, jobs: list[Job]) -> None:
+        """One batch, one transaction (see the module docstring)."""
+        outcomes: list[tuple[Job, object]] = []
+        stored: list[tuple[str, str, str]] = []
+        try:
+            with writing(self.engine) as connection:
+                start = log.lock_head(connection)
+                received = format_instant(datetime.now(UTC), micro=True)  # under the lock
+                self.cache.sync(connection, start.generation)
+                self.cache.prefetch(
+                    connection, {key for job in jobs for key in job.item.expected_reads}
+                )
+                known = log.find_by_nonces(connection, (job.item.nonce_key for job in jobs))
+                batch = Overlay(CachedStore(connection, self.cache))
+                head, accepted = start, []
+                for job in jobs:
+                    outcome = self._admit_one(job.item, batch, head, received, known)
+                    if isinstance(outcome, Applied):
+                        accepted.append((outcome.record, job.item.private))
+                        head = head._replace(
+                            size=outcome.record.seq, head_hash=outcome.record.entry_hash
+                        )
+                        outcome = Appended(outcome.record, created=True, flags=outcome.flags)
+                    outcomes.append((job, outcome))
+                if accepted:
+                    head = head._replace(generation=start.generation + 1)
+                    frontier = log.frontier(connection, start.size, self._known_frontier(start))
+                    with pipelined(connection):  # writes only from here on
+                        frontier = log.write_batch(connection, accepted, start.size, frontier)
+                        writes = list(batch.items())
+                        stored = SqlStore(connection).put_many(
+                            [(kind, value) for kind, _, value in writes],
+                            head.generation,
+                            self.cache.known((kind, key) for kind, key, _ in writes),
+                        )
+                        log.set_head(connection, head)
+        except BaseException:
+            self.cache.clear()  # the group commit fails every submission of the batch
+            self._frontier = None
+            raise
+        if stored:
+            self.cache.committed(stored, head.generation)
+            self._frontier = (head.size, head.head_hash, frontier)
+        for job, outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                job.fail(outcome)
+            else:
+                job.succeed(outcome)
+
+    def _known_frontier(self, head: log.Head) -> dict | None:
+        if self._frontier is not None and self._frontier[:2] == (head.size, head.head_hash):
+            return self._frontier[2]
+        return None
+
+    def _admit_one(
+        self,
+        item: _Prepared,
+        batch: Overlay,
+        head: log.Head,
+        received: str,
+        known: dict[tuple[str, str], Record],
+    ) -> Applied | Appended | BaseException:
+        """Admit one submission against the batch so far (its writes go into ``batch``)."""
+        earlier = known.get(item.nonce_key)
+        if earlier is not None:
+            if canonical_bytes(earlier.entry) != item.text:
+                return conflict("nonce-reused", "this nonce was used for a different entry")
+            return Appended(earlier, created=False)
+        try:
+            check_clock(item.entry["created_at"], parse_instant(received), item.skew, item.max_age)
+            applied = apply_entry(
+                batch,
+                item.entry,
+                private=item.private,
+                seq=head.size + 1,
+                prev_hash=head.head_hash,
+                received_at=received,
+                verified_key=item.verified_key,
+            )
+        except LedgerError as refusal:
+            return refusal
+        except DBAPIError:
+            raise  # the transaction is lost: the whole batch fails
+        except Exception as bug:  # a fault in one rule fails its own submission only
+            return bug
+        for kind, value in applied.writes:
+            batch.put(kind, value)
+        known[item.nonce_key] = applied.record  # a resend later in this batch
+        return applied
+
+
+_appenders: weakref.WeakKeyDictionary[Engine, Appender] = weakref.WeakKeyDictionary()
+_guard = threading.Lock()
+
+
+def appender_for(engine: Engine) -> Appender:
+    """The engine's appender in this process."""
+    with _guard:
+        found = _appenders.get(engine)
+        if found is None:
+            found = _appenders[engine] = Appender(engine)
+        return found
+
+
+def append(engine: Engine, submission: object, *, skew: int = 300, max_age: int = 86400):
     """Append a signed entry (``private`` data beside it, if any), or return the record it
     already produced (same actor, nonce and content)."""
-    entry, private = split_submission(submission)
-    entry = check_envelope(entry)
-    text = canonical_bytes(entry)
-    with writing(engine) as connection:
-        size, head_hash = log.head(connection, lock=True)
-        # Read the clock only while holding the head lock, so ``received_at`` never goes back
-        # along the log when appends queue behind one another.
-        received = received or datetime.now(UTC)
-        previous = log.find_by_nonce(connection, entry["actor"], entry["nonce"])
-        if previous is not None:
-            if canonical_bytes(previous.entry) != text:
-                raise conflict("nonce-reused", "this nonce was used for a different entry")
-            return Appended(previous, created=False)
-        check_clock(entry["created_at"], received, skew, max_age)
-        store = SqlStore(connection)
-        applied = apply_entry(
-            store,
-            entry,
-            private=private,
-            seq=size + 1,
-            prev_hash=head_hash,
-            received_at=format_instant(received, micro=True),
-        )
-        log.write(connection, applied.record, private)
-        store.put_many(applied.writes)
-    return Appended(applied.record, created=True, flags=applied.flags)
+    return appender_for(engine).append(submission, skew=skew, max_age=max_age)

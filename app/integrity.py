@@ -90,15 +90,19 @@ def replay(connection: Connection) -> MemoryStore:
 def rebuild(engine: Engine) -> tuple[int, bool]:
     """Replace the projections with a replay of the log; returns (objects, were they equal).
 
-    Runs under the head lock, so no append interleaves.
+    Runs under the head lock, so no append interleaves, and as a new state generation, so
+    every process's cached projections are refreshed.
     """
     with writing(engine) as connection:
-        log.head(connection, lock=True)
+        head = log.lock_head(connection)
         fresh = replay(connection).dump()
         live = SqlStore(connection).dump()
         connection.execute(delete(state_index))
         connection.execute(delete(state))
+        head = head._replace(generation=head.generation + 1)
         SqlStore(connection).put_many(
-            (kind, value) for kind, objects in fresh.items() for value in objects.values()
+            ((kind, value) for kind, objects in fresh.items() for value in objects.values()),
+            head.generation,
         )
+        log.set_head(connection, head)
     return sum(len(objects) for objects in fresh.values()), live == fresh

@@ -7,6 +7,7 @@ from werkzeug.routing import IntegerConverter
 
 from ledger.entry import ENVELOPE
 from ledger.fields import Instant, Str
+from ledger.timefmt import INSTANT_PATTERN
 
 
 def _from_core(member) -> fields.Field:
@@ -17,7 +18,7 @@ def _from_core(member) -> fields.Field:
         if member.pattern:
             checks.append(validate.Regexp(f"^{member.pattern}$"))
     elif isinstance(member, Instant):
-        checks.append(validate.Regexp(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"))
+        checks.append(validate.Regexp(INSTANT_PATTERN))
     return fields.String(
         required=True, validate=checks, metadata={"description": member.description}
     )

@@ -96,8 +96,12 @@ class Applied:
     flags: tuple[str, ...]
 
 
-def authenticate(store: Store, entry: dict) -> dict:
-    """The actor's party, if the entry is signed by a key of the actor that is active now."""
+def authenticate(store: Store, entry: dict, verified_key: str | None = None) -> dict:
+    """The actor's party, if the entry is signed by a key of the actor that is active now.
+
+    ``verified_key`` is a public key (base64) the caller has already checked the signature
+    against; the signature is checked again unless it is exactly the registered key.
+    """
     party = store.get("party", entry["actor"])
     if party is None:
         raise forbidden("unknown-actor", f"no registered party {entry['actor']!r}")
@@ -110,7 +114,8 @@ def authenticate(store: Store, entry: dict) -> dict:
         raise forbidden("revoked-key", f"the key was revoked at seq {key['revoked_seq']}")
     if parse_instant(entry["created_at"]) < parse_instant(key["valid_from"]):
         raise forbidden("key-not-yet-valid", "created_at is before the key was added")
-    verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]))
+    if verified_key is None or verified_key != key["public_key"]:
+        verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]))
     return party
 
 
@@ -135,11 +140,14 @@ def apply_entry(
     received_at: str,
     private: object = None,
     public: bool = False,
+    verified_key: str | None = None,
 ) -> Applied:
     """Check ``entry`` against the state in ``store``; return the record and its writes.
 
     ``private`` is the entry's unsigned private data. ``public`` replays without it (offline
     verification of a public bundle): checks that need private data are then skipped.
+    ``verified_key`` is as in ``authenticate`` (the service checks signatures before it takes
+    the append lock).
     """
     entry = check_envelope(entry)
     etype = REGISTRY.get(entry["type"])
@@ -155,7 +163,7 @@ def apply_entry(
     if etype.name == GENESIS:
         actor = {"id": entry["actor"], "roles": ["operator"]}
     else:
-        actor = authenticate(overlay, entry)
+        actor = authenticate(overlay, entry, verified_key)
         if not etype.roles & set(actor["roles"]):
             raise forbidden(
                 "role-not-allowed",

@@ -207,6 +207,17 @@ def nodes_completed_by(index: int, leaf: bytes, reader: NodeReader) -> list[tupl
     return completed
 
 
+def frontier_keys(size: int) -> list[Key]:
+    """The complete subtrees on the right edge of a tree of ``size`` leaves, leftmost first.
+
+    Appending any number of further leaves reads no stored node but these (and the nodes
+    those appends complete), so a batch of appends can read them once.
+    """
+    if size < 0:
+        raise _range_error(f"size {size} is negative")
+    return _subtrees(0, size)
+
+
 def root_at(size: int, reader: NodeReader) -> bytes:
     """The root of the first ``size`` leaves of a stored tree."""
     if size < 0:
@@ -233,10 +244,13 @@ def consistency_proof_at(size1: int, size2: int, reader: NodeReader) -> list[byt
 
 
 class MemoryNodes:
-    """A dict-backed node store, for tests and offline tools."""
+    """A dict-backed node store (tests, offline tools, a batch of appends in the service).
 
-    def __init__(self) -> None:
-        self._nodes: dict[Key, bytes] = {}
+    ``nodes`` may seed it with known subtrees (e.g. a frontier) of a tree of unknown size.
+    """
+
+    def __init__(self, nodes: dict[Key, bytes] | None = None) -> None:
+        self._nodes: dict[Key, bytes] = dict(nodes or {})
         self.size = 0
 
     def node(self, level: int, index: int) -> bytes:
@@ -244,6 +258,10 @@ class MemoryNodes:
 
     def nodes(self, keys: Iterable[Key]) -> dict[Key, bytes]:
         return {key: self._nodes[key] for key in keys}
+
+    def put(self, level: int, index: int, value: bytes) -> None:
+        """Store one subtree hash."""
+        self._nodes[(level, index)] = value
 
     def append(self, leaf: bytes) -> int:
         """Append a leaf hash; return its index."""

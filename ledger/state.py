@@ -10,7 +10,6 @@ when the whole entry has been accepted, so a refusal leaves nothing behind.
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Protocol
@@ -44,6 +43,15 @@ class Store(Protocol):
         """Objects of ``kind`` whose indexed ``attr`` equals (or, for a list, contains) value."""
 
 
+def clone(value):
+    """A deep copy of a JSON-like value (dicts, lists and immutable scalars), quickly."""
+    if isinstance(value, dict):
+        return {key: clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clone(item) for item in value]
+    return value
+
+
 def index_values(kind: str, value: dict) -> Iterator[tuple[str, str]]:
     """The ``(attr, value)`` index rows of an object."""
     for attr in INDEXES.get(kind, ()):
@@ -63,7 +71,7 @@ class MemoryStore:
 
     def get(self, kind: str, key: str) -> dict | None:
         found = self.objects[kind].get(key)
-        return copy.deepcopy(found) if found is not None else None
+        return clone(found) if found is not None else None
 
     def put(self, kind: str, value: dict) -> None:
         key = value["id"]
@@ -71,13 +79,13 @@ class MemoryStore:
         if old is not None:
             for attr, item in index_values(kind, old):
                 self._index[(kind, attr, item)].discard(key)
-        self.objects[kind][key] = copy.deepcopy(value)
+        self.objects[kind][key] = clone(value)
         for attr, item in index_values(kind, value):
             self._index[(kind, attr, item)].add(key)
 
     def find(self, kind: str, attr: str, value: str) -> list[dict]:
         keys = sorted(self._index.get((kind, attr, value), ()))
-        return [copy.deepcopy(self.objects[kind][k]) for k in keys]
+        return [clone(self.objects[kind][k]) for k in keys]
 
     def dump(self) -> dict[str, dict[str, dict]]:
         """Every object, by kind and key (used to compare projections)."""
@@ -93,11 +101,11 @@ class Overlay:
 
     def get(self, kind: str, key: str) -> dict | None:
         if (kind, key) in self.writes:
-            return copy.deepcopy(self.writes[(kind, key)])
+            return clone(self.writes[(kind, key)])
         return self.base.get(kind, key)
 
     def put(self, kind: str, value: dict) -> None:
-        self.writes[(kind, value["id"])] = copy.deepcopy(value)
+        self.writes[(kind, value["id"])] = clone(value)
 
     def find(self, kind: str, attr: str, value: str) -> list[dict]:
         found = {}
@@ -107,7 +115,7 @@ class Overlay:
             if k != kind:
                 continue
             if (attr, value) in set(index_values(kind, obj)):
-                found[key] = copy.deepcopy(obj)
+                found[key] = clone(obj)
             else:
                 found.pop(key, None)
         return [found[k] for k in sorted(found)]

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 from ledger.errors import invalid
 
-_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$")
+INSTANT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"
+_INSTANT = re.compile(INSTANT_PATTERN)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -16,8 +17,7 @@ def parse_instant(text: str, pointer: str = "") -> datetime:
     if not isinstance(text, str) or not _INSTANT.match(text):
         raise invalid("must be a UTC timestamp like 2026-01-31T12:00:00Z", pointer)
     try:
-        fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
-        return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        return datetime.fromisoformat(text)  # the pattern above leaves only UTC ("Z") forms
     except ValueError as exc:
         raise invalid("not a real calendar time", pointer) from exc
 

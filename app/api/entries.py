@@ -12,6 +12,7 @@ from app.schemas import AppendedSchema, EntryTypeSchema, SubmissionSchema
 from ledger.machine import REGISTRY
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Signed entries")
+_SUBMISSION = SubmissionSchema()
 
 
 @blp.route("/entries", methods=["POST"])
@@ -23,7 +24,7 @@ blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Signed e
 def submit():
     """Append a signed entry. Resending the same entry returns the original record."""
     document = json_body()
-    SubmissionSchema().load(document)  # the envelope's shape; the core checks it all again
+    _SUBMISSION.load(document)  # the envelope's shape; the core checks it all again
     result = append(
         db.get_engine(),
         document,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 WRITER_OPTION = "ledger_writer"
@@ -37,6 +38,14 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
+
+
+def pipelined(connection: Connection):
+    """A block whose statements PostgreSQL receives back to back, without a round trip each
+    (psycopg's pipeline mode); elsewhere a plain block. Results are read at its end."""
+    if connection.dialect.name == "postgresql":
+        return connection.connection.driver_connection.pipeline()
+    return nullcontext()
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -4,15 +4,49 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 
 from app.db.tables import log_head, merkle_nodes, private_data, records
 from ledger.canonical import canonical_bytes
-from ledger.merkle import nodes_completed_by
+from ledger.merkle import Key, MemoryNodes, frontier_keys, nodes_completed_by
 from ledger.record import Record
 
 HEAD_ID = 1
+
+# Statements of the append path, built once (building and keying a statement costs more CPU
+# than running it on SQLite).
+_HEAD = select(log_head.c.size, log_head.c.head_hash, log_head.c.generation).where(
+    log_head.c.id == HEAD_ID
+)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_SET_HEAD = (
+    update(log_head)
+    .where(log_head.c.id == HEAD_ID)
+    .values(
+        size=bindparam("new_size"),
+        head_hash=bindparam("new_hash"),
+        generation=bindparam("new_generation"),
+    )
+)
+_BY_NONCES = select(records).where(
+    tuple_(records.c.actor, records.c.nonce).in_(bindparam("pairs", expanding=True))
+)
+_NODES = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+    tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(bindparam("keys", expanding=True))
+)
+_INSERT_RECORDS = insert(records)
+_INSERT_PRIVATE = insert(private_data)
+_INSERT_NODES = insert(merkle_nodes)
+
+
+class Head(NamedTuple):
+    """The head row: log size, hash of the last record, and the projections' generation."""
+
+    size: int
+    head_hash: str
+    generation: int
 
 
 def entry_text(entry: dict) -> str:
@@ -24,20 +58,35 @@ def to_record(row) -> Record:
     return Record(row.seq, row.prev_hash, row.received_at, json.loads(row.entry), row.entry_hash)
 
 
-def head(connection: Connection, *, lock: bool = False) -> tuple[int, str]:
-    """``(size, head_hash)``; with ``lock`` the row is locked until the transaction ends."""
-    query = select(log_head.c.size, log_head.c.head_hash).where(log_head.c.id == HEAD_ID)
-    if lock and connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = connection.execute(query).one()  # seeded by the first migration
+def head(connection: Connection) -> tuple[int, str]:
+    """``(size, head_hash)``."""
+    row = connection.execute(_HEAD).one()  # seeded by the first migration
     return row.size, row.head_hash
 
 
-def find_by_nonce(connection: Connection, actor: str, nonce: str) -> Record | None:
-    row = connection.execute(
-        select(records).where(records.c.actor == actor, records.c.nonce == nonce)
-    ).first()
-    return to_record(row) if row else None
+def lock_head(connection: Connection) -> Head:
+    """The head row, locked until the transaction ends (the single point appends serialise on:
+    ``FOR UPDATE`` on PostgreSQL; SQLite's writers already hold the database's write lock)."""
+    query = _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
+    return Head(*connection.execute(query).one())
+
+
+def set_head(connection: Connection, head: Head) -> None:
+    connection.execute(
+        _SET_HEAD,
+        {"new_size": head.size, "new_hash": head.head_hash, "new_generation": head.generation},
+    )
+
+
+def find_by_nonces(
+    connection: Connection, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Record]:
+    """The stored records of these ``(actor, nonce)`` pairs, in one query."""
+    wanted = list(set(pairs))
+    if not wanted:
+        return {}
+    rows = connection.execute(_BY_NONCES, {"pairs": wanted})
+    return {(row.actor, row.nonce): to_record(row) for row in rows}
 
 
 def by_seq(connection: Connection, seq: int) -> Record | None:
@@ -78,16 +127,12 @@ class SqlNodes:
         return self.nodes([(level, index)])[(level, index)]
 
     def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The hashes of these subtrees, in one query; a missing one raises ``LookupError``."""
         wanted = set(keys)
-        found: dict[tuple[int, int], bytes] = {}
-        for level in {level for level, _ in wanted}:
-            indexes = [index for lvl, index in wanted if lvl == level]
-            rows = self.connection.execute(
-                select(merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-                    merkle_nodes.c.level == level, merkle_nodes.c.idx.in_(indexes)
-                )
-            )
-            found.update({(level, row.idx): bytes(row.hash) for row in rows})
+        if not wanted:
+            return {}
+        rows = self.connection.execute(_NODES, {"keys": sorted(wanted)})
+        found = {(row.level, row.idx): bytes(row.hash) for row in rows}
         missing = wanted - set(found)
         if missing:
             raise LookupError(f"Merkle nodes missing: {sorted(missing)[:3]}")
@@ -100,31 +145,59 @@ def private_of(connection: Connection, seq: int) -> dict | None:
     return json.loads(row.data) if row else None
 
 
-def write(connection: Connection, record: Record, private: dict | None = None) -> None:
-    """Insert ``record`` (and its private data), its completed Merkle nodes; move the head."""
-    entry = record.entry
-    if private is not None:
-        connection.execute(insert(private_data).values(seq=record.seq, data=entry_text(private)))
+def frontier(
+    connection: Connection, size: int, known: dict[Key, bytes] | None = None
+) -> dict[Key, bytes]:
+    """The tree's frontier nodes at ``size`` (``merkle.frontier_keys``): ``known`` if given,
+    else read in one query."""
+    if known is not None:
+        return known
+    return SqlNodes(connection).nodes(frontier_keys(size))
+
+
+def write_batch(
+    connection: Connection,
+    appended: list[tuple[Record, dict | None]],
+    size: int,
+    frontier_nodes: dict[Key, bytes],
+) -> dict[Key, bytes]:
+    """Insert the records appended after ``size`` (with private data) and the Merkle nodes
+    they complete, each kind in one statement, reading nothing (it may run pipelined); the
+    caller moves the head.
+
+    ``frontier_nodes`` are the tree's frontier at ``size`` (``frontier``): every left sibling
+    the new leaves need is there or made by the batch. Returns the frontier at the new size.
+    """
+    privates = [
+        {"seq": record.seq, "data": entry_text(private)}
+        for record, private in appended
+        if private is not None
+    ]
+    if privates:
+        connection.execute(_INSERT_PRIVATE, privates)
     connection.execute(
-        insert(records).values(
-            seq=record.seq,
-            entry_hash=record.entry_hash,
-            prev_hash=record.prev_hash,
-            received_at=record.received_at,
-            type=entry["type"],
-            actor=entry["actor"],
-            nonce=entry["nonce"],
-            entry=entry_text(entry),
-        )
+        _INSERT_RECORDS,
+        [
+            {
+                "seq": record.seq,
+                "entry_hash": record.entry_hash,
+                "prev_hash": record.prev_hash,
+                "received_at": record.received_at,
+                "type": record.entry["type"],
+                "actor": record.entry["actor"],
+                "nonce": record.entry["nonce"],
+                "entry": entry_text(record.entry),
+            }
+            for record, _ in appended
+        ],
     )
-    nodes = nodes_completed_by(
-        record.seq - 1, bytes.fromhex(record.entry_hash), SqlNodes(connection)
-    )
-    connection.execute(
-        insert(merkle_nodes), [{"level": lvl, "idx": idx, "hash": h} for lvl, idx, h in nodes]
-    )
-    connection.execute(
-        update(log_head)
-        .where(log_head.c.id == HEAD_ID)
-        .values(size=record.seq, head_hash=record.entry_hash)
-    )
+    tree = MemoryNodes(frontier_nodes)
+    rows = []
+    for record, _ in appended:
+        for level, index, value in nodes_completed_by(
+            record.seq - 1, bytes.fromhex(record.entry_hash), tree
+        ):
+            tree.put(level, index, value)
+            rows.append({"level": level, "idx": index, "hash": value})
+    connection.execute(_INSERT_NODES, rows)
+    return tree.nodes(frontier_keys(size + len(appended)))

@@ -5,10 +5,50 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, and_, delete, insert, select
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
+from app.db.state_cache import StateCache
 from app.db.tables import state, state_index
 from ledger.state import index_values
+
+_DELETE_INDEX = delete(state_index).where(
+    state_index.c.kind == bindparam("k"), state_index.c.id == bindparam("i")
+)
+_ROW = ("k", "a", "v", "i")
+_DELETE_INDEX_ROW = delete(state_index).where(
+    state_index.c.kind == bindparam("k"),
+    state_index.c.attr == bindparam("a"),
+    state_index.c.value == bindparam("v"),
+    state_index.c.id == bindparam("i"),
+)
+_INDEX_COLUMNS = ("kind", "attr", "value", "id")
+
+
+_INSERT_INDEX = insert(state_index)
+
+
+def _upsert(dialect):
+    """INSERT of state rows that replaces the value (and generation) of an existing row."""
+    statement = dialect.insert(state)
+    return statement.on_conflict_do_update(
+        index_elements=[state.c.kind, state.c.id],
+        set_={"value": statement.excluded.value, "changed_gen": statement.excluded.changed_gen},
+    )
+
+
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+_GET = select(state.c.value).where(state.c.kind == bindparam("k"), state.c.id == bindparam("i"))
+_FIND = (
+    select(state.c.value)
+    .join(state_index, and_(state_index.c.kind == state.c.kind, state_index.c.id == state.c.id))
+    .where(
+        state_index.c.kind == bindparam("k"),
+        state_index.c.attr == bindparam("a"),
+        state_index.c.value == bindparam("v"),
+    )
+    .order_by(state.c.id)
+)
 
 
 def dumps(value: dict) -> str:
@@ -22,25 +62,20 @@ class SqlStore:
     def __init__(self, connection: Connection):
         self.connection = connection
 
+    def get_text(self, kind: str, key: str) -> str | None:
+        row = self.connection.execute(_GET, {"k": kind, "i": key}).first()
+        return row.value if row else None
+
+    def find_texts(self, kind: str, attr: str, value: str) -> list[str]:
+        rows = self.connection.execute(_FIND, {"k": kind, "a": attr, "v": value})
+        return [row.value for row in rows]
+
     def get(self, kind: str, key: str) -> dict | None:
-        row = self.connection.execute(
-            select(state.c.value).where(state.c.kind == kind, state.c.id == key)
-        ).first()
-        return json.loads(row.value) if row else None
+        text = self.get_text(kind, key)
+        return json.loads(text) if text is not None else None
 
     def find(self, kind: str, attr: str, value: str) -> list[dict]:
-        rows = self.connection.execute(
-            select(state.c.value)
-            .join(
-                state_index,
-                and_(state_index.c.kind == state.c.kind, state_index.c.id == state.c.id),
-            )
-            .where(
-                state_index.c.kind == kind, state_index.c.attr == attr, state_index.c.value == value
-            )
-            .order_by(state.c.id)
-        )
-        return [json.loads(row.value) for row in rows]
+        return [json.loads(text) for text in self.find_texts(kind, attr, value)]
 
     def all(self, kind: str) -> list[dict]:
         """Every object of ``kind``, by id."""
@@ -52,27 +87,50 @@ class SqlStore:
     def put(self, kind: str, value: dict) -> None:
         self.put_many([(kind, value)])
 
-    def put_many(self, writes: Iterable[tuple[str, dict]]) -> None:
-        """Replace objects and their index rows."""
-        writes = list(writes)
-        if not writes:
-            return
-        for kind, value in writes:
-            key = value["id"]
-            self.connection.execute(delete(state).where(state.c.kind == kind, state.c.id == key))
-            self.connection.execute(
-                delete(state_index).where(state_index.c.kind == kind, state_index.c.id == key)
-            )
+    def put_many(
+        self,
+        writes: Iterable[tuple[str, dict]],
+        generation: int = 0,
+        previous: dict[tuple[str, str], str | None] | None = None,
+    ) -> list[tuple[str, str, str]]:
+        """Create or replace objects and their index rows, stamped with ``generation``.
+
+        ``previous`` holds the stored text (None: absent) of objects known before the write,
+        so only their index rows that change are touched; other objects' index rows are
+        replaced. The last write of an object wins; returns ``(kind, id, text)`` as stored.
+        """
+        latest = {(kind, value["id"]): value for kind, value in writes}
+        if not latest:
+            return []
+        previous = previous or {}
+        stored = [(kind, key, dumps(value)) for (kind, key), value in latest.items()]
         self.connection.execute(
-            insert(state), [{"kind": k, "id": v["id"], "value": dumps(v)} for k, v in writes]
+            _UPSERT[self.connection.dialect.name],
+            [{"kind": k, "id": i, "value": t, "changed_gen": generation} for k, i, t in stored],
         )
-        index_rows = [
-            {"kind": kind, "attr": attr, "value": item, "id": value["id"]}
-            for kind, value in writes
-            for attr, item in index_values(kind, value)
-        ]
-        if index_rows:
-            self.connection.execute(insert(state_index), index_rows)
+        unknown, removed, added = [], [], []
+        for (kind, key), value in latest.items():
+            rows = {(kind, attr, item, key) for attr, item in index_values(kind, value)}
+            if (kind, key) in previous:
+                text = previous[(kind, key)]
+                old = json.loads(text) if text is not None else {}
+                before = {(kind, attr, item, key) for attr, item in index_values(kind, old)}
+                removed += before - rows
+                added += rows - before
+            else:
+                unknown.append({"k": kind, "i": key})
+                added += rows
+        if unknown:
+            self.connection.execute(_DELETE_INDEX, unknown)
+        if removed:
+            self.connection.execute(
+                _DELETE_INDEX_ROW, [dict(zip(_ROW, r, strict=True)) for r in removed]
+            )
+        if added:
+            self.connection.execute(
+                _INSERT_INDEX, [dict(zip(_INDEX_COLUMNS, r, strict=True)) for r in added]
+            )
+        return stored
 
     def dump(self) -> dict[str, dict[str, dict]]:
         """Every object, by kind and id (used to compare projections with a rebuild)."""
@@ -80,3 +138,28 @@ class SqlStore:
         for row in self.connection.execute(select(state.c.kind, state.c.id, state.c.value)):
             out.setdefault(row.kind, {})[row.id] = json.loads(row.value)
         return out
+
+
+class CachedStore:
+    """Reads through a ``StateCache`` synced to this (head-locked) transaction; no writes."""
+
+    def __init__(self, connection: Connection, cache: StateCache):
+        self.sql = SqlStore(connection)
+        self.cache = cache
+
+    def get(self, kind: str, key: str) -> dict | None:
+        hit, text = self.cache.get(kind, key)
+        if not hit:
+            text = self.sql.get_text(kind, key)
+            self.cache.remember(kind, key, text)
+        return json.loads(text) if text is not None else None
+
+    def find(self, kind: str, attr: str, value: str) -> list[dict]:
+        texts = self.cache.find(kind, attr, value)
+        if texts is None:
+            texts = self.sql.find_texts(kind, attr, value)
+            self.cache.remember_find(kind, attr, value, texts)
+        return [json.loads(text) for text in texts]
+
+    def put(self, kind: str, value: dict) -> None:
+        raise TypeError("write through the append batch, not the cache")

@@ -37,6 +37,7 @@ log_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("size", BigInteger, nullable=False),
     Column("head_hash", String(64), nullable=False),
+    Column("generation", BigInteger, nullable=False, server_default="0"),  # see ``state``
 )
 
 state = Table(
@@ -45,6 +46,10 @@ state = Table(
     Column("kind", String(32), primary_key=True),
     Column("id", String(160), primary_key=True),
     Column("value", Text, nullable=False),
+    # The ``log_head.generation`` of the transaction that last wrote the row, so a process's
+    # cached copy of the projections can be brought up to date exactly (``StateCache``).
+    Column("changed_gen", BigInteger, nullable=False, server_default="0"),
+    Index("ix_state_changed_gen", "changed_gen"),
 )
 
 state_index = Table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import weakref
 from collections.abc import Iterator
@@ -11,10 +12,28 @@ from sqlalchemy import Connection, Engine
 
 from app.db.engine import WRITER_OPTION, is_sqlite
 
-# SQLite: one lock per engine, so the threads of a process queue for the write lock here,
-# promptly woken, instead of polling it in SQLite's busy handler (which sleeps up to 100 ms
-# between tries and let single appends wait seconds under 16 concurrent writers).
-_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+class _SqliteWriters:
+    """SQLite writers queue here, promptly woken, instead of polling the database's write lock
+    in SQLite's busy handler (which sleeps up to 100 ms between tries): threads of a process on
+    a lock, processes (gunicorn workers) on ``flock`` of a file beside the database."""
+
+    def __init__(self, database: str | None):
+        self._threads = threading.Lock()
+        self._path = f"{database}.writer-lock" if database and database != ":memory:" else None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            if self._path is None:
+                yield
+                return
+            with open(self._path, "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+                yield
+
+
+_sqlite_writers: weakref.WeakKeyDictionary[Engine, _SqliteWriters] = weakref.WeakKeyDictionary()
 _guard = threading.Lock()
 
 
@@ -22,7 +41,10 @@ def _writer_lock(engine: Engine):
     if not is_sqlite(engine):
         return nullcontext()
     with _guard:
-        return _sqlite_writers.setdefault(engine, threading.RLock())
+        writers = _sqlite_writers.get(engine)
+        if writers is None:
+            writers = _sqlite_writers[engine] = _SqliteWriters(engine.url.database)
+    return writers.held()
 
 
 @contextmanager

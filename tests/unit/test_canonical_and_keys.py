@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,6 +41,44 @@ def test_floats_are_refused_with_their_location(value, pointer):
 def test_integers_beyond_ijson_range_are_refused():
     with pytest.raises(LedgerError):
         canonical_bytes({"n": 2**60})
+
+
+# Any text: control characters, quotes, backslashes, non-BMP characters and lone surrogates.
+any_text = st.text(
+    alphabet=st.characters(exclude_categories=()) | st.characters(categories=["Cs"]), max_size=12
+)
+wide_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**54), 2**54) | any_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+@given(wide_values)
+def test_canonical_bytes_equal_the_rfc8785_library_or_both_refuse(value):
+    try:
+        expected = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):  # the library's two refusals
+        with pytest.raises(LedgerError):
+            canonical_bytes(value)
+        return
+    assert canonical_bytes(value) == expected
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [["\ue000", "\U0001f600"], ["\uffff", "\U00010000", "a"], ["\U0001f600", "\U0001f601"]],
+)
+def test_keys_beyond_the_bmp_sort_by_utf16_as_rfc8785_says(keys):
+    value = {key: n for n, key in enumerate(keys)}
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+    # Code-point order puts U+E000..U+FFFF before U+10000; UTF-16 order puts them after.
+    if "\ue000" in keys:
+        assert canonical_bytes(value).index("\U0001f600".encode()) < canonical_bytes(value).index(
+            "\ue000".encode()
+        )
 
 
 @given(json_values)

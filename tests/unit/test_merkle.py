@@ -19,6 +19,7 @@ from ledger.merkle import (
     MemoryNodes,
     consistency_proof,
     consistency_proof_at,
+    frontier_keys,
     inclusion_proof,
     inclusion_proof_at,
     leaf_hash,
@@ -416,3 +417,41 @@ def test_frontier_root_equals_the_list_root_at_every_size(size):
     for count, leaf in enumerate(leaves, start=1):
         frontier.append(leaf)
         assert frontier.root() == root(leaves[:count])
+
+
+@given(st.integers(min_value=0, max_value=200), st.integers(min_value=1, max_value=70))
+def test_a_batch_of_appends_needs_only_the_frontier(size, batch):
+    """Seeded with nothing but the frontier, appending a batch completes the same nodes as
+    the full tree, and leaves the frontier of the new size."""
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(size + batch)]
+    full = MemoryNodes()
+    for leaf in leaves[:size]:
+        full.append(leaf)
+    tree = MemoryNodes(full.nodes(frontier_keys(size)))
+    for index in range(size, size + batch):
+        expected = nodes_completed_by(index, leaves[index], full)
+        for level, position, value in nodes_completed_by(index, leaves[index], tree):
+            tree.put(level, position, value)
+        full.append(leaves[index])
+        assert [(lvl, i, h) for lvl, i, h in expected] == [
+            (lvl, i, tree.node(lvl, i)) for lvl, i, _ in expected
+        ]
+    assert _root_of(tree.nodes(frontier_keys(size + batch))) == root(leaves)
+
+
+def _root_of(frontier: dict) -> bytes:
+    """The root from a frontier (complete subtrees, leftmost first)."""
+    hashes = [frontier[key] for key in sorted(frontier, key=lambda k: k[1] << k[0])]
+    acc = hashes[-1]
+    for h in reversed(hashes[:-1]):
+        acc = node_hash(h, acc)
+    return acc
+
+
+def test_frontier_keys_are_the_binary_decomposition_of_the_size():
+    assert frontier_keys(0) == []
+    assert frontier_keys(1) == [(0, 0)]
+    assert frontier_keys(6) == [(2, 0), (1, 2)]
+    assert frontier_keys(13) == [(3, 0), (2, 2), (0, 12)]
+    with pytest.raises(LedgerError):
+        frontier_keys(-1)

@@ -1,0 +1,158 @@
+"""A process's copy of the projection rows its appends read, exact as of one state generation.
+
+Every transaction that writes projections holds the head lock and bumps
+``log_head.generation``, stamping each row it writes with the new generation. The appender
+reads the generation under the head lock and calls ``sync``: if another process (another
+gunicorn worker, ``flask ledger rebuild``) wrote since, exactly the rows it changed are
+dropped. Reads then come from memory, and misses from the database inside the same locked
+transaction, so the rules always see the committed state. Values are kept as JSON text, so
+every read hands the rules a fresh object to change.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, bindparam, select, tuple_
+
+from app.db.tables import state
+
+MAX_OBJECTS = 50_000  # least recently used objects are dropped beyond this
+MAX_CHANGES = 10_000  # more foreign changes than this: start afresh instead of evicting
+
+_CHANGED = (
+    select(state.c.kind, state.c.id)
+    .where(state.c.changed_gen > bindparam("since"))
+    .limit(bindparam("most"))
+)
+_BY_KEYS = select(state.c.kind, state.c.id, state.c.value).where(
+    tuple_(state.c.kind, state.c.id).in_(bindparam("keys", expanding=True))
+)
+
+
+class StateCache:
+    """Object texts by ``(kind, id)`` and ``find`` results by ``(kind, attr, value)``."""
+
+    def __init__(self, max_objects: int = MAX_OBJECTS, max_changes: int = MAX_CHANGES):
+        self.max_objects = max_objects
+        self.max_changes = max_changes
+        self.generation: int | None = None
+        self._lock = threading.Lock()
+        self._objects: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+        self._finds: dict[tuple[str, str, str], list[str]] = {}
+
+    def clear(self) -> None:
+        """Forget everything (e.g. after a failed commit)."""
+        with self._lock:
+            self._objects.clear()
+            self._finds.clear()
+            self.generation = None
+
+    def sync(self, connection: Connection, generation: int) -> None:
+        """Under the head lock: drop what changed between the cached and the stored generation."""
+        if self.generation == generation:
+            return
+        changed = None
+        if self.generation is not None and generation > self.generation:
+            changed = connection.execute(
+                _CHANGED, {"since": self.generation, "most": self.max_changes + 1}
+            ).all()
+        with self._lock:
+            if changed is None or len(changed) > self.max_changes:
+                self._objects.clear()
+                self._finds.clear()
+            else:
+                for kind, key in changed:
+                    self._objects.pop((kind, key), None)
+                self._drop_finds({kind for kind, _ in changed})
+            self.generation = generation
+
+    def get(self, kind: str, key: str) -> tuple[bool, str | None]:
+        """``(hit, text)``; a hit with ``None`` means the object is known not to exist."""
+        with self._lock:
+            try:
+                text = self._objects[(kind, key)]
+            except KeyError:
+                return False, None
+            self._objects.move_to_end((kind, key))
+            return True, text
+
+    def peek(self, kind: str, key: str) -> str | None:
+        """The cached text, without touching recency; outside the head lock it may be stale."""
+        with self._lock:
+            return self._objects.get((kind, key))
+
+    def known(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+        """The cached texts (None: known absent) of those of ``keys`` the cache holds."""
+        with self._lock:
+            return {key: self._objects[key] for key in keys if key in self._objects}
+
+    def remember(self, kind: str, key: str, text: str | None) -> None:
+        """Keep an object read from the database in this generation."""
+        with self._lock:
+            self._objects[(kind, key)] = text
+            self._objects.move_to_end((kind, key))
+            while len(self._objects) > self.max_objects:
+                self._objects.popitem(last=False)
+
+    def find(self, kind: str, attr: str, value: str) -> list[str] | None:
+        """Cached texts of a ``find``, or None."""
+        with self._lock:
+            found = self._finds.get((kind, attr, value))
+            return list(found) if found is not None else None
+
+    def remember_find(self, kind: str, attr: str, value: str, texts: list[str]) -> None:
+        with self._lock:
+            if len(self._finds) >= self.max_objects:
+                self._finds.clear()
+            self._finds[(kind, attr, value)] = list(texts)
+
+    def committed(self, writes: list[tuple[str, str, str]], generation: int) -> None:
+        """After a commit of ``writes`` ``(kind, id, text)``: the cache is at ``generation``."""
+        for kind, key, text in writes:
+            self.remember(kind, key, text)
+        with self._lock:
+            self._drop_finds({kind for kind, _, _ in writes})
+            self.generation = generation
+
+    def prefetch(self, connection: Connection, keys: set[tuple[str, str]]) -> None:
+        """Under the head lock: read every object of ``keys`` not cached, in one query."""
+        with self._lock:
+            wanted = [key for key in keys if key not in self._objects]
+        if wanted:
+            rows = connection.execute(_BY_KEYS, {"keys": sorted(wanted)})
+            found = {(row.kind, row.id): row.value for row in rows}
+            for kind, key in wanted:
+                self.remember(kind, key, found.get((kind, key)))
+
+    def _drop_finds(self, kinds: set[str]) -> None:
+        if kinds:
+            for found in [k for k in self._finds if k[0] in kinds]:
+                del self._finds[found]
+
+
+class MissProbe:
+    """A read-only ``Store`` over a cache that notes each object it lacks and calls it absent.
+
+    A dry run of the rules on it, outside the head lock, tells which objects an entry will
+    read that the cache does not hold, so the batch reads them all in one query.
+    """
+
+    def __init__(self, cache: StateCache):
+        self.cache = cache
+        self.missing: set[tuple[str, str]] = set()
+
+    def get(self, kind: str, key: str) -> dict | None:
+        hit, text = self.cache.get(kind, key)
+        if not hit:
+            self.missing.add((kind, key))
+        return json.loads(text) if text is not None else None
+
+    def find(self, kind: str, attr: str, value: str) -> list[dict]:
+        return [json.loads(text) for text in self.cache.find(kind, attr, value) or []]
+
+    def put(self, kind: str, value: dict) -> None:
+        raise TypeError("a probe is read-only")

@@ -1,0 +1,137 @@
+"""Leader/follower batching: every item processed once, in order, with its own outcome."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from app.group_commit import GroupCommit, Job
+
+
+def _record_batches(delay: float = 0.0):
+    batches: list[list[int]] = []
+    active = threading.Lock()
+
+    def process(jobs: list[Job]) -> None:
+        assert active.acquire(blocking=False), "two batches ran at once"
+        try:
+            time.sleep(delay)  # a slow commit lets the queue fill up behind it
+            batches.append([job.item for job in jobs])
+            for job in jobs:
+                if job.item % 7 == 3:
+                    job.fail(ValueError(f"refused {job.item}"))
+                else:
+                    job.succeed(job.item * 10)
+        finally:
+            active.release()
+
+    return batches, process
+
+
+def test_concurrent_items_are_batched_and_each_gets_its_own_outcome():
+    batches, process = _record_batches(delay=0.01)
+    group = GroupCommit(process, max_batch=8)
+
+    def submit(item: int):
+        try:
+            return group.submit(item)
+        except ValueError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        results = list(pool.map(submit, range(200)))
+
+    assert results == [f"refused {i}" if i % 7 == 3 else i * 10 for i in range(200)]
+    processed = [item for batch in batches for item in batch]
+    assert sorted(processed) == list(range(200)), "each item exactly once"
+    assert max(len(batch) for batch in batches) == 8
+    assert len(batches) < 100, "items queued behind a running batch share the next one"
+
+
+def test_items_of_one_thread_keep_their_order():
+    batches, process = _record_batches()
+    group = GroupCommit(process)
+    for item in (1, 2, 4, 5, 6):
+        assert group.submit(item) == item * 10
+    with pytest.raises(ValueError, match="refused 3"):
+        group.submit(3)
+    assert [item for batch in batches for item in batch] == [1, 2, 4, 5, 6, 3]
+
+
+def test_an_exception_fails_every_unsettled_job_of_the_batch_and_the_next_batch_runs():
+    calls = []
+
+    def process(jobs: list[Job]) -> None:
+        calls.append(len(jobs))
+        jobs[0].succeed("kept")
+        if len(jobs) > 1:
+            raise ConnectionError("database went away")
+
+    group = GroupCommit(process)
+    release = threading.Event()
+    first = threading.Event()
+
+    def slow_first(jobs):
+        first.set()
+        release.wait(5)
+        process(jobs)
+
+    group.process = slow_first
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        leader = pool.submit(group.submit, "a")
+        first.wait(5)
+        followers = [pool.submit(group.submit, x) for x in "bcd"]
+        time.sleep(0.05)  # they queue behind the running batch
+        group.process = process
+        release.set()
+        assert leader.result(5) == "kept"
+        outcomes = []
+        for future in followers:
+            try:
+                outcomes.append(future.result(5))
+            except ConnectionError as exc:
+                outcomes.append(str(exc))
+    # The first batch held only "a"; the followers formed the second batch, which failed
+    # after settling its first job: the others got the error.
+    assert calls == [1, 3]
+    assert outcomes == ["kept", "database went away", "database went away"]
+
+
+def test_a_leader_does_not_serve_other_batches_before_returning_its_own_result():
+    """Under constant load, the thread that led a batch returns once its own item is done."""
+
+    def process(jobs: list[Job]) -> None:
+        time.sleep(0.005)
+        for job in jobs:
+            job.succeed(job.item)
+
+    group = GroupCommit(process, max_batch=1)
+    stop = threading.Event()
+
+    def load():
+        n = 0
+        while not stop.is_set():
+            group.submit(f"load-{n}")
+            n += 1
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        loaders = [pool.submit(load) for _ in range(4)]
+        time.sleep(0.02)
+        started = time.monotonic()
+        assert group.submit("mine") == "mine"
+        waited = time.monotonic() - started
+        stop.set()
+        for future in loaders:
+            future.result(5)
+    # Four other submitters, one item per batch: at most a few batches ahead of ours.
+    assert waited < 0.5
+
+
+def test_outcome_of_a_failed_job_raises_its_error():
+    job = Job("x")
+    job.fail(KeyError("k"))
+    with pytest.raises(KeyError):
+        job.outcome()
