@@ -23,6 +23,7 @@ import contextlib
 import json
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -87,10 +88,15 @@ def check_clock(created_at: str, received: datetime, skew: int, max_age: int) ->
 
 
 class Appender:
-    """The append path of one engine in this process: its group commit and its state cache."""
+    """The append path of one engine in this process: its group commit and its state cache.
 
-    def __init__(self, engine: Engine):
+    ``clock`` gives ``received_at`` (the server's time); only a generator of a ledger's whole
+    history from its start (the demo) passes its own, which must never go back.
+    """
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None):
         self.engine = engine
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.cache = StateCache()
         self.group = GroupCommit(self._admit)
         # The Merkle frontier at the head this process last wrote: (size, head_hash, nodes).
@@ -152,7 +158,7 @@ class Appender:
         try:
             with writing(self.engine) as connection:
                 start = log.lock_head(connection)
-                received = format_instant(datetime.now(UTC), micro=True)  # under the lock
+                received = format_instant(self.clock(), micro=True)  # under the lock
                 self.cache.sync(connection, start.generation)
                 self.cache.prefetch(
                     connection, {key for job in jobs for key in job.item.expected_reads}

@@ -45,6 +45,18 @@ def genesis(
     params: dict | None = None,
 ) -> Appended:
     """Append the genesis entry (refused by the core if the log is not empty)."""
+    return append(engine, genesis_entry(operator, arm_public, origin=origin, params=params))
+
+
+def genesis_entry(
+    operator: PrivateKey,
+    arm_public: PublicKey,
+    *,
+    origin: str,
+    params: dict | None = None,
+    created_at: str | None = None,
+) -> dict:
+    """The operator's signed genesis entry naming ARM's key, the rule parameters and rates."""
     body = {
         "origin": origin,
         "operator": {
@@ -62,7 +74,7 @@ def genesis(
         "params": {**DEFAULT_PARAMS, **(params or {})},
         "rates": list(SEED_RATES),
     }
-    return append(engine, Signer(OPERATOR_ID, operator).entry("ledger.genesis", body))
+    return Signer(OPERATOR_ID, operator).entry("ledger.genesis", body, created_at=created_at)
 
 
 def is_initialised(engine: Engine) -> bool:

@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import bootstrap, db, integrity
+from app import bootstrap, db, demo, integrity
 from app.db.migrate import upgrade
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey, PublicKey
@@ -114,15 +114,13 @@ def rebuild_command() -> None:
 @ledger_group.command("demo")
 @click.option(
     "--scale",
-    default=1,
+    default=demo.SEASONS,
     show_default=True,
     type=click.IntRange(1, 100_000),
-    help="how many seasons of trade to generate",
+    help="seasons of trade, a month each over the past months (more share the half year)",
 )
 def demo_command(scale: int) -> None:
     """Migrate and, on an empty ledger, create the demo data set (keys in instance/demo-keys)."""
-    from app import demo
-
     engine = db.get_engine()
     upgrade(engine)
     if bootstrap.is_initialised(engine):

@@ -23,7 +23,6 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("LEDGER_MAX_BODY_BYTES", 64 * 1024),
         "CLOCK_SKEW_SECONDS": _int("LEDGER_CLOCK_SKEW_SECONDS", 300),
         "MAX_ENTRY_AGE_SECONDS": _int("LEDGER_MAX_ENTRY_AGE_SECONDS", 24 * 3600),
-        "PAGE_LIMIT": _int("LEDGER_PAGE_LIMIT", 1000),
         "DEMO_KEYS_DIR": os.environ.get("LEDGER_DEMO_KEYS_DIR", str(instance / "demo-keys")),
         "CHECKPOINT_MAX_AGE_SECONDS": _int("LEDGER_CHECKPOINT_MAX_AGE_SECONDS", 5),
     }

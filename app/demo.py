@@ -1,26 +1,39 @@
 """A realistic demo data set, built through the real append path with real signatures.
 
 Fictional organisations: five ASMOs in Colombia and Peru (two Ecological, one suspended), a
-First Authorized Buyer, a refiner, two jewellers and a certification body. Premiums are paid and
-confirmed except one, doré is refined into bars and a bar is split for jewellery. Party keys are
-written to ``instance/demo-keys/`` so a newcomer can sign entries as any demo party.
+First Authorized Buyer, a refiner, two jewellers and a certification body. Each season of
+trade, four mines sell doré to the buyer, who pays the premiums, which the mines confirm; the
+refiner turns the doré into bars and a jeweller splits one for rings. One premium, Santa
+Rosa's of the first season, is never paid: its lot stays blocked at the buyer and ARM sees it
+fall overdue. In later seasons the buyer's assay of a lot disagrees with the mine's, and the
+refiner weighs a lot short: both are flagged for ARM. Party keys are written to
+``instance/demo-keys/`` so a newcomer can sign entries as any demo party.
+
+The seasons follow one another over the past months, up to yesterday (a month each, six by
+default from ``flask ledger demo``; more seasons share the same half year). The history is
+appended in time order by an appender whose clock is the story's, so dates in reports, the
+dashboard and provenance pages are spread as in real trade.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from app import bootstrap
-from app.appender import append
+from app.appender import Appender
 from ledger import terms
 from ledger.client import Signer
 from ledger.keys import PrivateKey
-from ledger.timefmt import now
+from ledger.timefmt import format_instant
 
 ECO = {"mercury": False, "cyanide": False, "gravimetric_only": True}
 CONVENTIONAL = {"mercury": True, "cyanide": False, "gravimetric_only": False}
+SEASONS = 6  # what ``flask ledger demo`` builds
+SEASON = timedelta(days=30)
+HALF_YEAR = timedelta(days=180)
 
 PARTIES = [
     ("cert-andes", "Certificadora Andes Fairmined", "PE", ["certifier"], ["certification"]),
@@ -45,23 +58,41 @@ MINES = [
 
 
 class Demo:
-    """Signs and appends the demo's entries."""
+    """Signs and appends the demo's entries, on the story's clock."""
 
-    def __init__(self, engine: Engine, keys_dir: Path):
+    def __init__(self, engine: Engine, keys_dir: Path, start: datetime):
         self.engine, self.keys_dir, self.signers = engine, keys_dir, {}
         self.heads: dict[str, str] = {}
+        self.now = start
+        self.appender = Appender(engine, clock=lambda: self.now)
+
+    def at(self, moment: datetime) -> None:
+        """Move the story's clock on to ``moment`` (never back)."""
+        self.now = max(self.now, moment)
+
+    @property
+    def day(self) -> str:
+        return self.now.date().isoformat()
 
     def key(self, party_id: str) -> PrivateKey:
         key = bootstrap.load_or_create_key(self.keys_dir / f"{party_id}.pem")
         self.signers[party_id] = Signer(party_id, key)
         return key
 
-    def state(self, party_id: str, type: str, body: dict, private: dict | None = None) -> dict:
-        submission = self.signers[party_id].entry(type, body, private=private)
-        record = append(self.engine, submission).record
-        for lot_id in _lots_touched(body):
-            self.heads[lot_id] = record.entry_hash
+    def submit(self, submission: dict) -> dict:
+        """Append a signed submission a moment after the previous one."""
+        self.now += timedelta(seconds=1)
+        record = self.appender.append(submission, skew=300, max_age=86400).record
         return record.to_json()
+
+    def state(self, party_id: str, type: str, body: dict, private: dict | None = None) -> dict:
+        signed_at = format_instant(self.now + timedelta(seconds=1))
+        record = self.submit(
+            self.signers[party_id].entry(type, body, private=private, created_at=signed_at)
+        )
+        for lot_id in _lots_touched(body):
+            self.heads[lot_id] = record["entry_hash"]
+        return record
 
     def lot_op(self, party_id: str, type: str, lot_id: str, private=None, **body) -> dict:
         body = {"lot_id": lot_id, "lot_head": self.heads[lot_id], **body}
@@ -78,11 +109,17 @@ def _lots_touched(body: dict) -> list[str]:
 
 
 def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, scale: int = 1) -> int:
-    """Create the genesis and the demo history (``scale`` seasons); returns the record count."""
-    demo = Demo(engine, keys_dir)
+    """Create the genesis and ``scale`` seasons of trade ending yesterday; returns the size."""
+    end = datetime.now(UTC) - timedelta(hours=12)
+    season = min(SEASON, HALF_YEAR / scale)
+    start = end - season * scale - timedelta(days=5)
+    demo = Demo(engine, keys_dir, start)
     arm = demo.key("arm")
-    bootstrap.genesis(engine, operator, arm.public, origin=origin)
-    today = now()[:10]
+    demo.submit(
+        bootstrap.genesis_entry(
+            operator, arm.public, origin=origin, created_at=format_instant(start)
+        )
+    )
     for party_id, name, country, roles, activities in PARTIES:
         key = demo.key(party_id)
         demo.state(
@@ -126,15 +163,13 @@ def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, sca
                 "valid_to": "2027-12-31",
             },
         )
-    demo.state(
-        "arm",
-        "reference_price.posted",
-        {"metal": "gold", "day": today, "currency": "USD", "price_per_troy_oz": 4_050_00},
-    )
 
+    posted: set[str] = set()
     for number in range(scale):
-        _round(demo, engine, "2026-" if number == 0 else f"{number:04d}-", today)
+        begin = start + timedelta(days=5) + season * number
+        _season(demo, "2026-" if number == 0 else f"{number:04d}-", begin, season, posted)
 
+    demo.at(end)
     demo.state(
         "asmo-nazca-unidos",
         "lot.registered",
@@ -146,8 +181,8 @@ def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, sca
             "fineness": 8400,
             "claim": "fairmined",
             "mine_site": MINES[4][1],
-            "production_from": "2026-10-01",
-            "production_to": today,
+            "production_from": (end - timedelta(days=40)).date().isoformat(),
+            "production_to": demo.day,
             "processing": CONVENTIONAL,
         },
     )
@@ -173,8 +208,20 @@ def _due(engine: Engine, obligation_id: str) -> int:
         return SqlStore(connection).get("obligation", obligation_id)["due"]
 
 
-def _round(demo: Demo, engine: Engine, tag: str, today: str) -> None:
-    """One season: four mines sell doré, three premiums are paid, bars reach the jewellers."""
+def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: set[str]) -> None:
+    """One season: four mines sell doré, premiums are paid, bars reach the jewellers."""
+
+    def step(share: float) -> None:
+        demo.at(begin + length * share)
+
+    step(0)
+    if demo.day not in posted:
+        posted.add(demo.day)
+        demo.state(
+            "arm",
+            "reference_price.posted",
+            {"metal": "gold", "day": demo.day, "currency": "USD", "price_per_troy_oz": 4_050_00},
+        )
     dore = []
     for number, (asmo, site, ecological) in enumerate(MINES[:4], start=1):
         lot_id = f"DORE-{tag}{number:03d}"
@@ -190,51 +237,80 @@ def _round(demo: Demo, engine: Engine, tag: str, today: str) -> None:
                 "fineness": fineness,
                 "claim": "ecological" if ecological else "fairmined",
                 "mine_site": site,
-                "production_from": "2026-09-01",
-                "production_to": today,
+                "production_from": (begin - SEASON).date().isoformat(),
+                "production_to": demo.day,
                 "processing": ECO if ecological else CONVENTIONAL,
             },
         )
-        fine_g = gross * fineness // 10_000 // 1000
+        dore.append([lot_id, asmo, None, gross - 300, fineness, gross])
+    step(0.03)
+    for lot in dore:
+        fine_g = lot[5] * lot[4] // 10_000 // 1000
         sealed, commitment = terms.seal(fine_g * 13_500, "USD")
         sale = demo.lot_op(
-            asmo, "lot.sold", lot_id, sealed, buyer="fab-andina", terms_commitment=commitment
+            lot[1], "lot.sold", lot[0], sealed, buyer="fab-andina", terms_commitment=commitment
         )
-        demo.lot_op(asmo, "lot.shipped", lot_id, to="fab-andina")
-        demo.lot_op("fab-andina", "lot.received", lot_id, gross_mg=gross - 300)
-        dore.append((lot_id, asmo, f"PRM-{sale['seq']}", gross - 300, fineness))
+        lot[2] = f"PRM-{sale['seq']}"
+    step(0.07)
+    for lot in dore:
+        demo.lot_op(lot[1], "lot.shipped", lot[0], to="fab-andina")
+    step(0.13)
+    for lot in dore:
+        demo.lot_op("fab-andina", "lot.received", lot[0], gross_mg=lot[3])
+    if tag == "0002-":  # the buyer's own assay of one lot disagrees with the mine's
+        demo.lot_op(
+            "fab-andina",
+            "lot.assayed",
+            dore[1][0],
+            fineness=dore[1][4] - 12,
+            kind="provisional",
+            laboratory="Laboratorio Andino de Ensayos",
+        )
 
-    for lot_id, asmo, obligation, _gross, _fineness in dore:
-        if asmo == "asmo-santa-rosa":
-            continue  # this premium stays unpaid: the lot is blocked at the buyer
-        due = _due(engine, obligation)
+    unpaid = "asmo-santa-rosa" if tag == "2026-" else None  # blocked at the buyer for good
+    paid = [lot for lot in dore if lot[1] != unpaid]
+    step(0.40)
+    for _lot_id, _asmo, obligation, *_ in paid:
         demo.state(
             "fab-andina",
             "premium.paid",
             {
                 "obligation_id": obligation,
-                "amount": due,
+                "amount": _due(demo.engine, obligation),
                 "currency": "USD",
-                "paid_on": today,
+                "paid_on": demo.day,
                 "evidence": f"bank transfer {obligation}",
             },
         )
+    step(0.50)
+    for _lot_id, asmo, obligation, *_ in paid:
         demo.state(
             asmo,
             "premium.confirmed",
-            {"obligation_id": obligation, "amount": due, "currency": "USD", "received_on": today},
+            {
+                "obligation_id": obligation,
+                "amount": _due(demo.engine, obligation),
+                "currency": "USD",
+                "received_on": demo.day,
+            },
         )
-        demo.lot_op("fab-andina", "lot.shipped", lot_id, to="refiner-alpes")
-        demo.lot_op("refiner-alpes", "lot.received", lot_id, gross_mg=_gross)
+    step(0.53)
+    for lot in paid:
+        demo.lot_op("fab-andina", "lot.shipped", lot[0], to="refiner-alpes")
+    step(0.63)
+    for number, lot in enumerate(paid):
+        short = 4_000 if tag == "0003-" and number == 0 else 0  # 0.4% short: flagged
+        demo.lot_op("refiner-alpes", "lot.received", lot[0], gross_mg=lot[3] - short)
+        lot[3] -= short
 
-    refined = [d for d in dore if d[1] != "asmo-santa-rosa"]
-    fine_in = sum(g * f // 10_000 for _, _, _, g, f in refined)
+    step(0.80)
+    fine_in = sum(lot[3] * lot[4] // 10_000 for lot in paid)
     bar_mass = fine_in * 997 // 1000 * 10_000 // 9999 // 2
     demo.state(
         "refiner-alpes",
         "lot.refined",
         {
-            "inputs": [{"lot_id": d[0], "lot_head": demo.heads[d[0]]} for d in refined],
+            "inputs": [{"lot_id": lot[0], "lot_head": demo.heads[lot[0]]} for lot in paid],
             "outputs": [
                 {
                     "lot_id": f"BAR-{tag}{n:04d}",
@@ -242,19 +318,21 @@ def _round(demo: Demo, engine: Engine, tag: str, today: str) -> None:
                     "gross_mg": bar_mass,
                     "fineness": 9999,
                     "serial": f"AA{tag}{n:04d}",
-                    "year": 2026,
+                    "year": begin.year,
                     "mark": "AFFINERIE DES ALPES 999.9",
                 }
                 for n in (1, 2)
             ],
         },
     )
-    for bar, jeweller in (
-        (f"BAR-{tag}0001", "jeweller-oro-verde"),
-        (f"BAR-{tag}0002", "jeweller-lumiere"),
-    ):
+    bars = ((f"BAR-{tag}0001", "jeweller-oro-verde"), (f"BAR-{tag}0002", "jeweller-lumiere"))
+    step(0.83)
+    for bar, jeweller in bars:
         demo.lot_op("refiner-alpes", "lot.shipped", bar, to=jeweller)
+    step(0.90)
+    for bar, jeweller in bars:
         demo.lot_op(jeweller, "lot.received", bar, gross_mg=bar_mass)
+    step(0.93)
     demo.lot_op(
         "jeweller-oro-verde",
         "lot.split",
@@ -265,6 +343,7 @@ def _round(demo: Demo, engine: Engine, tag: str, today: str) -> None:
             {"lot_id": f"STOCK-{tag}0001", "gross_mg": bar_mass - 12_000},
         ],
     )
+    step(0.97)
     demo.lot_op(
         "jeweller-oro-verde",
         "lot.claimed",

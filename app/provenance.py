@@ -17,9 +17,11 @@ from app import checkpoints
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
+from ledger import merkle
 from ledger.bundle import FORMAT
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey
+from ledger.record import Record
 
 
 def _ancestry(store: SqlStore, lot_id: str) -> list[dict]:
@@ -40,8 +42,8 @@ def _named_parties(entry: dict) -> set[str]:
     return {entry["actor"], *(body[k] for k in ("to", "buyer", "party_id") if k in body)}
 
 
-def record_seqs(store: SqlStore, connection, lot_id: str) -> list[int]:
-    """The seqs of every record the lot's provenance rests on."""
+def provenance_records(store: SqlStore, connection, lot_id: str) -> list[Record]:
+    """Every record the lot's provenance rests on, in seq order."""
     lots = _ancestry(store, lot_id)
     seqs = {1} | {seq for lot in lots for seq in lot["history"]}
     obligations = [store.get("obligation", o) for lot in lots for o in lot["obligations"]]
@@ -55,11 +57,14 @@ def record_seqs(store: SqlStore, connection, lot_id: str) -> list[int]:
             seqs.update(h["seq"] for h in certificate["history"])
     seqs.update(rate["set_seq"] for rate in store.all("rate"))
     parties: set[str] = set(asmos)
-    done: set[int] = set()
-    while seqs - done:
-        for seq in sorted(seqs - done):
-            done.add(seq)
-            parties |= _named_parties(log.by_seq(connection, seq).entry)
+    found: dict[int, Record] = {}
+    while missing := seqs - set(found):
+        batch = log.by_seqs(connection, missing)
+        if len(batch) != len(missing):
+            raise LookupError(f"records missing from the log: {sorted(missing)[:5]}")
+        for record in batch:
+            found[record.seq] = record
+            parties |= _named_parties(record.entry)
         for party_id in sorted(parties):
             party = store.get("party", party_id)
             if party is None:
@@ -73,31 +78,31 @@ def record_seqs(store: SqlStore, connection, lot_id: str) -> list[int]:
                 seqs.add(authorisation["granted_seq"])
                 if authorisation["revoked_seq"] is not None:
                     seqs.add(authorisation["revoked_seq"])
-    return sorted(seqs)
+    return [found[seq] for seq in sorted(found)]
 
 
 def build(engine: Engine, operator_key: PrivateKey, lot_id: str, max_age_seconds: int) -> dict:
     """The provenance bundle of ``lot_id`` against a checkpoint covering all its records."""
     with reading(engine) as connection:
-        seqs = record_seqs(SqlStore(connection), connection, lot_id)
+        records = provenance_records(SqlStore(connection), connection, lot_id)
     checkpoint = checkpoints.fresh(engine, operator_key, max_age_seconds)
-    if seqs[-1] > checkpoint.size:
+    if records[-1].seq > checkpoint.size:
         checkpoint = checkpoints.publish(engine, operator_key)
-    size = checkpoint.size
+    seqs = [record.seq for record in records]
     with reading(engine) as connection:
-        records = [log.by_seq(connection, seq).to_json() for seq in seqs]
-        proofs = {
-            str(seq): [
-                base64.b64encode(h).decode() for h in checkpoints.inclusion(connection, seq, size)
-            ]
-            for seq in seqs
-        }
+        paths = merkle.inclusion_proofs_at(
+            [seq - 1 for seq in seqs], checkpoint.size, log.SqlNodes(connection)
+        )
         verifier = checkpoints.verifier_key_text(connection)
+    proofs = {
+        str(seq): [base64.b64encode(h).decode() for h in path]
+        for seq, path in zip(seqs, paths, strict=True)
+    }
     return {
         "format": FORMAT,
         "lot_id": lot_id,
         "checkpoint": checkpoint.note,
         "verifier_key": verifier,
-        "records": records,
+        "records": [record.to_json() for record in records],
         "proofs": proofs,
     }

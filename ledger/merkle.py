@@ -234,6 +234,20 @@ def inclusion_proof_at(index: int, size: int, reader: NodeReader) -> list[bytes]
     return _combine(_inclusion_ranges(index, size), reader)
 
 
+def inclusion_proofs_at(indexes: Sequence[int], size: int, reader: NodeReader) -> list[list[bytes]]:
+    """``inclusion_proof_at`` for each of ``indexes``, reading every node they need at once."""
+    for index in indexes:
+        if not 0 <= index < size:
+            raise _range_error(f"leaf {index} is not in a tree of size {size}")
+    plans = [_inclusion_ranges(index, size) for index in indexes]
+    found = _fetch(
+        reader, (key for ranges in plans for lo, hi in ranges for key in _subtrees(lo, hi))
+    )
+    return [
+        [_fold([found[key] for key in _subtrees(lo, hi)]) for lo, hi in ranges] for ranges in plans
+    ]
+
+
 def consistency_proof_at(size1: int, size2: int, reader: NodeReader) -> list[bytes]:
     """``consistency_proof`` from size ``size1`` to size ``size2`` of a stored tree."""
     if not 0 <= size1 <= size2:

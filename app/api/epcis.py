@@ -57,7 +57,7 @@ def lot_epcis(lot_id: str):
         auth.require_lot_reader(store, lot)
         lots = {found["id"]: found for found in epcis.ancestry(lot, get)}
         seqs = sorted({seq for found in lots.values() for seq in found["history"]})
-        records = [log.by_seq(connection, seq).to_json() for seq in seqs]
+        records = [record.to_json() for record in log.by_seqs(connection, seqs)]
         masses = {i: (lots.get(i) or get(i))["gross_mg"] for i in epcis.consumed(records)}
     document = epcis.document(records, domain=identifier_domain(), created=now(), masses=masses)
     response = Response(json.dumps(document, ensure_ascii=False), mimetype=MEDIA_TYPE)

@@ -43,7 +43,7 @@ def lot(lot_id: str):
         if found is None:
             abort(404, message=f"no lot {lot_id!r}")
         auth.require_lot_reader(store, found)
-        history = [log.by_seq(connection, seq).to_json() for seq in found["history"]]
+        history = [record.to_json() for record in log.by_seqs(connection, found["history"])]
     return {"lot": found, "history": history}
 
 

@@ -94,6 +94,17 @@ def by_seq(connection: Connection, seq: int) -> Record | None:
     return to_record(row) if row else None
 
 
+def by_seqs(connection: Connection, seqs: Iterable[int]) -> list[Record]:
+    """The records of these seqs, in seq order, in one query (missing ones are left out)."""
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return []
+    rows = connection.execute(
+        select(records).where(records.c.seq.in_(wanted)).order_by(records.c.seq)
+    )
+    return [to_record(row) for row in rows]
+
+
 def by_hash(connection: Connection, entry_hash: str) -> Record | None:
     row = connection.execute(select(records).where(records.c.entry_hash == entry_hash)).first()
     return to_record(row) if row else None

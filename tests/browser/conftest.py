@@ -38,6 +38,7 @@ FLAGS = (
     "--disable-sync",
     "--hide-scrollbars",
     "--virtual-time-budget=10000",  # let a signing-in page finish its form post and redirect
+    "--run-all-compositor-stages-before-draw",  # a screenshot shows the whole painted page
 )
 
 
@@ -115,10 +116,10 @@ def browser(tmp_path) -> Browser:
 
 @pytest.fixture
 def live_server(app, tmp_path) -> Iterator[str]:
-    """The base URL of the app, served over HTTP with the demo data loaded."""
+    """The base URL of the app, served over HTTP with the demo data of ``flask ledger demo``."""
     engine = app.extensions["ledger_engine"]
     operator = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
-    demo.build(engine, tmp_path / "demo-keys", operator, "test/log")
+    demo.build(engine, tmp_path / "demo-keys", operator, "test/log", scale=demo.SEASONS)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -34,8 +34,12 @@ def test_demo_command_creates_a_verifiable_ledger(app, client):
         ]
     }
     assert lots["DORE-2026-003"]["claim"] == "fairmined"  # Santa Rosa's premium is unpaid
-    unpaid = client.get("/api/v1/parties/asmo-santa-rosa/premiums", headers=arm).get_json()["items"]
-    assert [(o["paid"], o["confirmed"]) for o in unpaid] == [(0, 0)]
+    owed = client.get("/api/v1/parties/asmo-santa-rosa/premiums", headers=arm).get_json()["items"]
+    assert len(owed) == 6  # one sale a season
+    unpaid = [o for o in owed if o["confirmed"] < o["due"]]
+    assert [(o["lot"], o["paid"], o["confirmed"]) for o in unpaid] == [("DORE-2026-003", 0, 0)]
+    sold_on = sorted(o["sold_on"] for o in owed)
+    assert len(set(sold_on)) == 6, "the seasons are spread over the past months"
     certificates = client.get("/api/v1/parties/asmo-nazca-unidos/certificates").get_json()
     assert certificates["items"][0]["status"] == "suspended"
     ring = client.get("/api/v1/lots/RING-2026-0001", headers=arm).get_json()["lot"]

@@ -22,6 +22,7 @@ from ledger.merkle import (
     frontier_keys,
     inclusion_proof,
     inclusion_proof_at,
+    inclusion_proofs_at,
     leaf_hash,
     node_hash,
     nodes_completed_by,
@@ -455,3 +456,25 @@ def test_frontier_keys_are_the_binary_decomposition_of_the_size():
     assert frontier_keys(13) == [(3, 0), (2, 2), (0, 12)]
     with pytest.raises(LedgerError):
         frontier_keys(-1)
+
+
+@given(st.integers(min_value=1, max_value=150), st.data())
+def test_many_inclusion_proofs_read_their_nodes_at_once(size, data):
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(size)]
+    tree = MemoryNodes()
+    for leaf in leaves:
+        tree.append(leaf)
+    batches = []
+
+    class Reader:
+        def nodes(self, keys):
+            batches.append(list(keys))
+            return tree.nodes(batches[-1])
+
+    indexes = data.draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=20))
+    proofs = inclusion_proofs_at(indexes, size, Reader())
+    assert proofs == [inclusion_proof(leaves, index) for index in indexes]
+    assert len(batches) == 1
+    assert len(batches[0]) == len(set(batches[0])), "each node is read once"
+    with pytest.raises(LedgerError):
+        inclusion_proofs_at([size], size, Reader())
