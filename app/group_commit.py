@@ -23,6 +23,7 @@ class Job:
     item: Any
     settled: bool = False
     done: bool = field(default=False, repr=False)  # its batch is over
+    wake: threading.Event = field(default_factory=threading.Event, repr=False)
     _result: Any = field(default=None, repr=False)
     _error: BaseException | None = field(default=None, repr=False)
 
@@ -40,27 +41,33 @@ class Job:
 
 
 class GroupCommit:
-    """Leader/follower batching of ``process(jobs)`` calls (one at a time per instance)."""
+    """Leader/follower batching of ``process(jobs)`` calls (one at a time per instance).
+
+    Each waiting submitter sleeps on its own event: it is woken when its batch is over, or to
+    lead the next batch (the oldest waiting job's submitter leads), never for nothing.
+    """
 
     def __init__(self, process: Callable[[list[Job]], None], max_batch: int = 256):
         self.process = process
         self.max_batch = max_batch
         self._queue: list[Job] = []
         self._leading = False
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
 
     def submit(self, item: Any) -> Any:
         """Process ``item`` in the next batch; return its result or raise its error."""
         job = Job(item)
-        with self._changed:
+        with self._lock:
             self._queue.append(job)
+            leads = not self._leading
+            self._leading = True
         while True:
-            with self._changed:
-                while self._leading and not job.done:
-                    self._changed.wait()
+            if not leads:
+                job.wake.wait()
+                job.wake.clear()
                 if job.done:
                     return job.outcome()
-                self._leading = True
+            with self._lock:  # this thread leads: its job is queued, first or in a batch ahead
                 batch = self._queue[: self.max_batch]
                 del self._queue[: self.max_batch]
             try:
@@ -70,8 +77,18 @@ class GroupCommit:
                     if not each.settled:
                         each.fail(exc)
             finally:
-                with self._changed:
+                with self._lock:
                     for each in batch:
                         each.done = True
-                    self._leading = False
-                    self._changed.notify_all()
+                    successor = None
+                    if job.done:  # hand the lead to the oldest waiting job, if any
+                        successor = self._queue[0] if self._queue else None
+                        self._leading = successor is not None
+                if successor is not None:  # first: the lock should not wait for a leader
+                    successor.wake.set()
+                for each in batch:
+                    if each is not job:
+                        each.wake.set()
+            if job.done:
+                return job.outcome()
+            leads = True
