@@ -2,7 +2,8 @@
 
 What is measured, for each gunicorn config ``WxT`` (``-w W -k gthread --threads T``):
 
-* **append**: 16 client threads (one keep-alive ``http.client`` connection each) POST
+* **append**: 16 client threads (one keep-alive ``http.client`` connection each, spread
+  evenly over the workers, see ``connect_evenly``) POST
   pre-signed ``key.added`` entries (each client is a registered party adding keys to itself)
   to ``/api/v1/entries`` for a fixed duration, after a warm-up; appends/s counts 201 responses
   completed inside the timed window, latency is client-side (send to full response read).
@@ -173,6 +174,77 @@ def gunicorn(database_url: str, workers: int, threads: int, workdir: Path) -> It
 # --- the load generator ------------------------------------------------------------------------
 
 
+def _tcp(port: int, state: str) -> dict[str, int]:
+    """Socket inodes of local ``port`` in TCP ``state`` (hex), with each one's remote port."""
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                found[fields[9]] = int(fields[2].rsplit(":", 1)[1], 16)
+    return found
+
+
+def _sockets(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def workers_of(port: int) -> list[int]:
+    """The gunicorn workers serving ``port``: processes holding its listening socket whose
+    parent holds it too (the parent being the master)."""
+    listening = set(_tcp(port, "0A"))
+    holders = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if _sockets(int(proc.name)) & listening:
+                parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                holders.append((int(proc.name), parent))
+        except (OSError, ValueError):
+            continue
+    pids = {pid for pid, _ in holders}
+    return sorted(pid for pid, parent in holders if parent in pids)
+
+
+def connect_evenly(
+    port: int, count: int, timeout: float = 30.0
+) -> list[http.client.HTTPConnection]:
+    """``count`` keep-alive connections spread evenly over the workers.
+
+    Which worker accepts a connection is up to the workers' race for it, and a keep-alive
+    connection stays with its worker: left alone, one worker may serve most clients and the
+    figures measure the race. A connection landing on a worker that has its share is
+    replaced (until ``timeout``; then the spread is taken as it is). Returns the connections
+    and how many each worker holds.
+    """
+    workers = workers_of(port)
+    share = -(-count // max(1, len(workers)))
+    held: dict[int, int] = dict.fromkeys(workers, 0)
+    connections = []
+    deadline = time.monotonic() + timeout
+    while len(connections) < count:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("GET", "/api/v1/healthz")
+        connection.getresponse().read()  # accepted and answered: a worker holds it now
+        client_port = connection.sock.getsockname()[1]
+        server_ends = {inode for inode, remote in _tcp(port, "01").items() if remote == client_port}
+        owner = next((pid for pid in workers if _sockets(pid) & server_ends), None)
+        if owner is not None and held[owner] >= share and time.monotonic() < deadline:
+            connection.close()
+            continue
+        if owner is not None:
+            held[owner] += 1
+        connections.append(connection)
+    return connections, sorted(held.values(), reverse=True)
+
+
 def load(
     label: str,
     port: int,
@@ -189,8 +261,10 @@ def load(
     first_error: list[str] = []
     clock: dict[str, float] = {}
 
+    connections, spread = connect_evenly(port, CLIENTS)
+
     def client(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection = connections[index]
         own = iter(bodies[index]) if bodies is not None else None
         out = per_thread[index]
         barrier.wait()
@@ -243,7 +317,13 @@ def load(
         errors=len(window) - len(ok),
         client_cpu=cpu1 - cpu0,
         machine_busy=busy,
-        note=("; ".join(first_error) + ("; ran out of signed entries" if exhausted else "")),
+        note="; ".join(
+            [
+                f"connections per worker {'/'.join(map(str, spread))}",
+                *first_error,
+                *(["ran out of signed entries"] if exhausted else []),
+            ]
+        ),
     )
 
 
