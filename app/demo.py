@@ -58,17 +58,22 @@ MINES = [
 
 
 class Demo:
-    """Signs and appends the demo's entries, on the story's clock."""
+    """Signs and appends entries on the story's clock (from ``start``), or on the real one."""
 
-    def __init__(self, engine: Engine, keys_dir: Path, start: datetime):
+    def __init__(self, engine: Engine, keys_dir: Path, start: datetime | None = None):
         self.engine, self.keys_dir, self.signers = engine, keys_dir, {}
         self.heads: dict[str, str] = {}
-        self.now = start
+        self._story = start  # None: the real clock
         self.appender = Appender(engine, clock=lambda: self.now)
+
+    @property
+    def now(self) -> datetime:
+        return self._story if self._story is not None else datetime.now(UTC)
 
     def at(self, moment: datetime) -> None:
         """Move the story's clock on to ``moment`` (never back)."""
-        self.now = max(self.now, moment)
+        if self._story is not None:
+            self._story = max(self._story, moment)
 
     @property
     def day(self) -> str:
@@ -80,19 +85,24 @@ class Demo:
         return key
 
     def submit(self, submission: dict) -> dict:
-        """Append a signed submission a moment after the previous one."""
-        self.now += timedelta(seconds=1)
-        record = self.appender.append(submission, skew=300, max_age=86400).record
-        return record.to_json()
+        """Append a signed submission (a moment after the previous one, on the story's clock)."""
+        self._tick()
+        return self.appender.append(submission, skew=300, max_age=86400).record.to_json()
 
     def state(self, party_id: str, type: str, body: dict, private: dict | None = None) -> dict:
-        signed_at = format_instant(self.now + timedelta(seconds=1))
-        record = self.submit(
-            self.signers[party_id].entry(type, body, private=private, created_at=signed_at)
+        """Sign ``body`` as ``party_id`` now and append it."""
+        self._tick()
+        signed = self.signers[party_id].entry(
+            type, body, private=private, created_at=format_instant(self.now)
         )
+        record = self.appender.append(signed, skew=300, max_age=86400).record.to_json()
         for lot_id in _lots_touched(body):
             self.heads[lot_id] = record["entry_hash"]
         return record
+
+    def _tick(self) -> None:
+        if self._story is not None:
+            self._story += timedelta(seconds=1)
 
     def lot_op(self, party_id: str, type: str, lot_id: str, private=None, **body) -> dict:
         body = {"lot_id": lot_id, "lot_head": self.heads[lot_id], **body}

@@ -77,9 +77,11 @@ def size_and_root(engine: Engine, size: int | None = None) -> tuple[int, bytes]:
 def more_entries(engine: Engine, keys: Path) -> None:
     """Register, sell, ship and receive new lots with the demo's party keys."""
     appender = demo.Demo(engine, keys)
-    for party in ("asmo-el-tambo", "fab-andina"):
+    for party in ("arm", "asmo-el-tambo", "fab-andina"):
         appender.key(party)
     today = now()[:10]
+    price = {"metal": "gold", "day": today, "currency": "USD", "price_per_troy_oz": 4_050_00}
+    appender.state("arm", "reference_price.posted", price)  # the demo's prices are older
     for number in range(MORE_ENTRIES // 5):
         lot_id = f"DORE-RESTORED-{number:03d}"
         body = {

@@ -3,11 +3,16 @@
 Only the standard library is used for HTTP, so the client works wherever ``ledger`` does.
 Tests and scripts may pass another ``transport`` (any callable ``(method, path, json) ->
 (status, json)``), e.g. one built on Flask's test client.
+
+From the shell, a party issues itself an API token (signed with its key, client-side):
+``python -m ledger.client token --url http://127.0.0.1:8000 --party arm --key arm.pem``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -126,3 +131,27 @@ class LedgerClient:
 
     def record(self, seq: int) -> dict:
         return self.request("GET", f"/api/v1/log/{seq}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``token``: issue the party an API token and print the bearer."""
+    parser = argparse.ArgumentParser(prog="python -m ledger.client")
+    commands = parser.add_subparsers(dest="command", required=True)
+    token = commands.add_parser("token", help="issue yourself an API token")
+    token.add_argument("--url", required=True, help="the service, e.g. http://127.0.0.1:8000")
+    token.add_argument("--party", required=True, help="your party id")
+    token.add_argument("--key", required=True, help="your private key (PKCS#8 PEM file)")
+    token.add_argument("--days", type=int, default=30, help="lifetime (at most 366)")
+    args = parser.parse_args(argv)
+    with open(args.key, "rb") as handle:
+        signer = Signer(args.party, PrivateKey.from_pem(handle.read()))
+    try:
+        print(LedgerClient(http_transport(args.url)).issue_token(signer, days=args.days))
+    except LedgerHTTPError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
