@@ -82,6 +82,8 @@ class Result:
     latencies: list[float]
     errors: int = 0
     client_cpu: float = 0.0  # CPU seconds the load generator used in the window
+    server_cpu: float = 0.0  # CPU seconds gunicorn (master and workers) used in the window
+    database_cpu: float = 0.0  # CPU seconds PostgreSQL's processes used in the window
     machine_busy: float = float("nan")  # share of all cores busy in the window (0..1)
     note: str = ""
 
@@ -197,6 +199,41 @@ def _sockets(pid: int) -> set[str]:
     return inodes
 
 
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes have used so far (those still running)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_processes() -> list[int]:
+    """Every PostgreSQL server process on the machine."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "comm").read_text().strip() == "postgres":
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def _masters(port: int) -> list[int]:
+    """The parent (gunicorn master) of the workers serving ``port``."""
+    parents = set()
+    for pid in workers_of(port):
+        try:
+            parents.add(int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]))
+        except OSError:
+            continue
+    return sorted(parents)
+
+
 def workers_of(port: int) -> list[int]:
     """The gunicorn workers serving ``port``: processes holding its listening socket whose
     parent holds it too (the parent being the master)."""
@@ -293,9 +330,12 @@ def load(
         thread.start()
     barrier.wait()
     time.sleep(max(0.0, clock["start"] - time.perf_counter()))
+    servers = [*workers_of(port), *_masters(port)]
     cpu0, ticks0 = time.process_time(), cpu_ticks()
+    server0, database0 = process_cpu(servers), process_cpu(postgres_processes())
     time.sleep(max(0.0, clock["end"] - time.perf_counter()))
     cpu1, ticks1 = time.process_time(), cpu_ticks()
+    server1, database1 = process_cpu(servers), process_cpu(postgres_processes())
     for thread in threads:
         thread.join(timeout=120)
     window = [
@@ -316,6 +356,8 @@ def load(
         ok,
         errors=len(window) - len(ok),
         client_cpu=cpu1 - cpu0,
+        server_cpu=server1 - server0,
+        database_cpu=database1 - database0,
         machine_busy=busy,
         note="; ".join(
             [
@@ -409,15 +451,20 @@ def fresh_database(backend: str, workdir: Path, tag: str) -> Iterator[str]:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _per_request(result: Result, seconds: float) -> str:
+    return f"{seconds / result.count * 1e6:,.0f}" if result.count and seconds else ""
+
+
 def row(result: Result, *ratios: float) -> str:
-    cpu = result.client_cpu / result.count * 1e6 if result.count and result.client_cpu else 0
     cells = [
         result.label,
         f"{result.rate:,.0f}",
         f"{result.p(50):.2f}",
         f"{result.p(99):.2f}",
         f"{result.errors}",
-        f"{cpu:.0f}" if cpu else "",
+        _per_request(result, result.server_cpu),
+        _per_request(result, result.database_cpu),
+        _per_request(result, result.client_cpu),
         f"{result.machine_busy * 100:.0f}%" if result.machine_busy == result.machine_busy else "",
         *(f"{r:.2f}" for r in ratios),
     ]
@@ -493,10 +540,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(
-        "| phase | req/s | p50 ms | p99 ms | errors | client CPU µs/req | machine busy |"
-        " / healthz | / raw insert |"
+        "| phase | req/s | p50 ms | p99 ms | errors | CPU µs/req: gunicorn | PostgreSQL |"
+        " load generator | machine busy | / healthz | / raw insert |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for ceiling in (ceilings["postgresql"], serial_pg, ceilings["sqlite"]):
         print(row(ceiling))
     for workers, threads in configs:
