@@ -154,7 +154,7 @@ class Appender:
     def _admit(self, jobs: list[Job]) -> None:
         """One batch, one transaction (see the module docstring)."""
         outcomes: list[tuple[Job, object]] = []
-        stored: list[tuple[str, str, str]] = []
+        accepted: list[tuple[Record, object]] = []
         try:
             with writing(self.engine) as connection:
                 start = log.lock_head(connection)
@@ -165,7 +165,7 @@ class Appender:
                 )
                 known = log.find_by_nonces(connection, (job.item.nonce_key for job in jobs))
                 batch = Overlay(CachedStore(connection, self.cache))
-                head, accepted = start, []
+                head = start
                 for job in jobs:
                     outcome = self._admit_one(job.item, batch, head, received, known)
                     if isinstance(outcome, Applied):
@@ -191,7 +191,7 @@ class Appender:
             self.cache.clear()  # the group commit fails every submission of the batch
             self._frontier = None
             raise
-        if stored:
+        if accepted:
             self.cache.committed(stored, head.generation)
             self._frontier = (head.size, head.head_hash, frontier)
         for job, outcome in outcomes:

@@ -32,6 +32,7 @@ from ledger.timefmt import format_instant
 ECO = {"mercury": False, "cyanide": False, "gravimetric_only": True}
 CONVENTIONAL = {"mercury": True, "cyanide": False, "gravimetric_only": False}
 SEASONS = 6  # what ``flask ledger demo`` builds
+VALID_FROM, VALID_TO = "2025-01-01", "2027-12-31"  # certificates and authorisations
 SEASON = timedelta(days=30)
 HALF_YEAR = timedelta(days=180)
 
@@ -104,6 +105,26 @@ class Demo:
         if self._story is not None:
             self._story += timedelta(seconds=1)
 
+    def register(
+        self, party_id: str, name: str, country: str, roles: list[str], activities: list[str]
+    ) -> None:
+        """ARM registers a party with a key from the keys folder (created if missing)."""
+        key = self.key(party_id)
+        body = {"party_id": party_id, "name": name, "country": country, "roles": roles}
+        body.update(activities=activities, public_key=key.public.b64)
+        self.state("arm", "party.registered", body)
+
+    def certify(self, certifier: str, certificate_id: str, asmo: str, ecological: bool) -> None:
+        """A certification body certifies an ASMO for gold (to the end of VALID_TO)."""
+        body = {"certificate_id": certificate_id, "party_id": asmo, "metals": ["gold"]}
+        body.update(ecological=ecological, valid_from=VALID_FROM, valid_to=VALID_TO)
+        self.state(certifier, "certificate.issued", body)
+
+    def authorise(self, party_id: str, role: str) -> None:
+        """ARM authorises a party in ``role`` (First Authorized Buyer, supplier, licensee)."""
+        body = {"party_id": party_id, "role": role, "valid_from": VALID_FROM, "valid_to": VALID_TO}
+        self.state("arm", "authorisation.granted", body)
+
     def lot_op(self, party_id: str, type: str, lot_id: str, private=None, **body) -> dict:
         body = {"lot_id": lot_id, "lot_head": self.heads[lot_id], **body}
         return self.state(party_id, type, body, private)
@@ -130,49 +151,17 @@ def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, sca
             operator, arm.public, origin=origin, created_at=format_instant(start)
         )
     )
-    for party_id, name, country, roles, activities in PARTIES:
-        key = demo.key(party_id)
-        demo.state(
-            "arm",
-            "party.registered",
-            {
-                "party_id": party_id,
-                "name": name,
-                "country": country,
-                "roles": roles,
-                "activities": activities,
-                "public_key": key.public.b64,
-            },
-        )
+    for party in PARTIES:
+        demo.register(*party)
     for index, (asmo, _site, ecological) in enumerate(MINES, start=1):
-        demo.state(
-            "cert-andes",
-            "certificate.issued",
-            {
-                "certificate_id": f"FM-{index:03d}",
-                "party_id": asmo,
-                "metals": ["gold"],
-                "ecological": ecological,
-                "valid_from": "2025-01-01",
-                "valid_to": "2027-12-31",
-            },
-        )
+        demo.certify("cert-andes", f"FM-{index:03d}", asmo, ecological)
     for party_id, role in (
         ("fab-andina", "first_buyer"),
         ("refiner-alpes", "supplier"),
         ("jeweller-oro-verde", "licensee"),
         ("jeweller-lumiere", "licensee"),
     ):
-        demo.state(
-            "arm",
-            "authorisation.granted",
-            {
-                "party_id": party_id,
-                "role": role,
-                "valid_from": "2025-01-01",
-                "valid_to": "2027-12-31",
-            },
-        )
+        demo.authorise(party_id, role)
 
     posted: set[str] = set()
     for number in range(scale):

@@ -6,6 +6,7 @@ server) and dropped on exit; scratch files live in a temporary directory removed
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import platform
@@ -168,6 +169,27 @@ def wait_until_quiet(max_wait: float, threshold: float = 0.15) -> float:
         if busy <= threshold or time.monotonic() >= deadline:
             return busy
         time.sleep(2.0)
+
+
+def bench_parser(doc: str, quick: str) -> argparse.ArgumentParser:
+    """A benchmark's argument parser with the options all of them take; ``quick`` says what
+    ``--quick`` runs."""
+    found = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
+    found.add_argument("--quick", action="store_true", help=quick)
+    found.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=120.0,
+        help="wait up to this many seconds for other work to leave the cores idle",
+    )
+    return found
+
+
+def announce(title: str, args: argparse.Namespace) -> None:
+    """Print what runs where, then wait (not for ``--quick``) for the cores to be idle."""
+    print(f"# {title}; {versions()}", flush=True)
+    busy = wait_until_quiet(0 if args.quick else args.wait_quiet)
+    print(f"background CPU busy before the run: {busy:.0%}", flush=True)
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

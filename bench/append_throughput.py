@@ -30,7 +30,6 @@ Run: ``.venv/bin/python -m bench.append_throughput [--configs 1x16,2x8,4x4] [--d
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -52,14 +51,14 @@ from sqlalchemy.engine import make_url
 
 from bench._common import (
     ROOT,
+    announce,
+    bench_parser,
     cpu_ticks,
     make_world,
     migrated_engine,
     percentile,
     scratch_dir,
     scratch_postgres,
-    versions,
-    wait_until_quiet,
     world_signers,
 )
 from ledger.keys import PrivateKey
@@ -472,7 +471,7 @@ def row(result: Result, *ratios: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = bench_parser(__doc__, "one config, 4 s phases")
     parser.add_argument("--configs", default="1x16,2x8,4x4", help="gunicorn WORKERSxTHREADS list")
     parser.add_argument("--duration", type=float, default=10.0, help="timed seconds per phase")
     parser.add_argument("--warmup", type=float, default=2.0, help="untimed seconds per phase")
@@ -480,22 +479,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-rate", type=float, default=1200.0, help="appends/s to pre-sign entries for"
     )
-    parser.add_argument("--quick", action="store_true", help="one config, 4 s phases (CI smoke)")
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=120.0,
-        help="wait up to this many seconds for other work to leave the cores idle",
-    )
     args = parser.parse_args(argv)
     if args.quick:
         args.configs, args.duration, args.warmup = "2x8", 4.0, 1.0
     configs = [tuple(int(x) for x in c.split("x")) for c in args.configs.split(",")]
     backends = args.backends.split(",")
 
-    print(f"# append throughput, {CLIENTS} clients; {versions()}", flush=True)
-    busy = wait_until_quiet(0 if args.quick else args.wait_quiet)
-    print(f"background CPU busy before the run: {busy:.0%}", flush=True)
+    announce(f"append throughput, {CLIENTS} clients", args)
     per_client = int(args.max_rate * (args.duration + args.warmup) / CLIENTS) + 50
     began = time.perf_counter()
     bodies = presign(per_client)

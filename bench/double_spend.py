@@ -57,47 +57,15 @@ def prepare(engine, keys: Path) -> tuple[Demo, PrivateKey]:
         ("jeweller-1", ["licensee"], ["manufacturing"]),
         ("trader-1", ["supplier"], ["trading"]),
     ):
-        key = demo.key(party_id)
-        demo.state(
-            "arm",
-            "party.registered",
-            {
-                "party_id": party_id,
-                "name": party_id,
-                "country": "CO",
-                "roles": roles,
-                "activities": activities,
-                "public_key": key.public.b64,
-            },
-        )
-    demo.state(
-        "cert-1",
-        "certificate.issued",
-        {
-            "certificate_id": "FM-RACE",
-            "party_id": "asmo-1",
-            "metals": ["gold"],
-            "ecological": False,
-            "valid_from": "2025-01-01",
-            "valid_to": "2030-12-31",
-        },
-    )
+        demo.register(party_id, party_id, "CO", roles, activities)
+    demo.certify("cert-1", "FM-RACE", "asmo-1", False)
     for party_id, role in (
         ("fab-1", "first_buyer"),
         ("refiner-1", "supplier"),
         ("jeweller-1", "licensee"),
         ("trader-1", "supplier"),
     ):
-        demo.state(
-            "arm",
-            "authorisation.granted",
-            {
-                "party_id": party_id,
-                "role": role,
-                "valid_from": "2025-01-01",
-                "valid_to": "2030-12-31",
-            },
-        )
+        demo.authorise(party_id, role)
     demo.state(
         "arm",
         "reference_price.posted",

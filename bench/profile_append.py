@@ -17,7 +17,6 @@ Run: ``.venv/bin/python -m bench.profile_append [--backend postgresql] [--second
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from app.db.tables import records
-from bench._common import ROOT, migrated_engine, scratch_dir, versions, wait_until_quiet
+from bench._common import ROOT, announce, bench_parser, migrated_engine, scratch_dir
 from bench.append_throughput import CLIENTS, fresh_database, gunicorn, load, presign
 
 # Phases of a batch (``Appender._admit``), by the first matching frame, innermost first.
@@ -128,22 +127,13 @@ def summarise(counts: Counter) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = bench_parser(__doc__, "sample for 3 s")
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--threads", type=int, default=16, help="gthread threads, 1 worker")
     parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=120.0,
-        help="wait up to this many seconds for other work to leave the cores idle",
-    )
     args = parser.parse_args(argv)
     seconds = 3.0 if args.quick else args.seconds
-    print(f"# profile_append, {args.backend}; {versions()}", flush=True)
-    busy = wait_until_quiet(0 if args.quick else args.wait_quiet)
-    print(f"background CPU busy before the run: {busy:.0%}", flush=True)
+    announce(f"profile_append, {args.backend}", args)
     with scratch_dir("bench-profile-") as workdir:
         counts, result, sizes = sample(args.backend, args.threads, seconds, workdir)
     if result is not None:

@@ -25,7 +25,6 @@ Run: ``.venv/bin/python -m bench.provenance [--sizes 10000,100000,1000000] [--lo
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -47,12 +46,12 @@ from app.db.uow import reading, writing
 from app.demo import Demo
 from bench._common import (
     ROOT,
+    announce,
+    bench_parser,
     migrated_engine,
     scratch_dir,
     scratch_postgres,
     seeded_key,
-    versions,
-    wait_until_quiet,
 )
 from ledger import merkle, terms
 from ledger.client import Signer
@@ -198,55 +197,23 @@ def story(engine: Engine, keys_dir: Path, lots: int, filler_every: int, filler_s
     demo = Demo(engine, keys_dir)
     arm = demo.key("arm")
     bootstrap.genesis(engine, operator, arm.public, origin="bench.gold-ledger/log")
-    parties = [
+    for party_id, roles, activities in (
         ("cert-1", ["certifier"], ["certification"]),
         *((mine, ["asmo"], ["mining"]) for mine in MINES),
         ("fab-1", ["first_buyer"], ["trading"]),
         ("refiner-1", ["supplier"], ["refining"]),
         ("jeweller-1", ["licensee"], ["manufacturing"]),
-    ]
-    for party_id, roles, activities in parties:
-        key = demo.key(party_id)
-        demo.state(
-            "arm",
-            "party.registered",
-            {
-                "party_id": party_id,
-                "name": party_id.replace("-", " ").title(),
-                "country": "PE" if party_id.startswith("asmo") else "CH",
-                "roles": roles,
-                "activities": activities,
-                "public_key": key.public.b64,
-            },
-        )
+    ):
+        country = "PE" if party_id.startswith("asmo") else "CH"
+        demo.register(party_id, party_id.replace("-", " ").title(), country, roles, activities)
     for number, mine in enumerate(MINES):
-        demo.state(
-            "cert-1",
-            "certificate.issued",
-            {
-                "certificate_id": f"FM-{number:03d}",
-                "party_id": mine,
-                "metals": ["gold"],
-                "ecological": True,
-                "valid_from": "2025-01-01",
-                "valid_to": "2030-12-31",
-            },
-        )
+        demo.certify("cert-1", f"FM-{number:03d}", mine, True)
     for party_id, role in (
         ("fab-1", "first_buyer"),
         ("refiner-1", "supplier"),
         ("jeweller-1", "licensee"),
     ):
-        demo.state(
-            "arm",
-            "authorisation.granted",
-            {
-                "party_id": party_id,
-                "role": role,
-                "valid_from": "2025-01-01",
-                "valid_to": "2030-12-31",
-            },
-        )
+        demo.authorise(party_id, role)
     today = now()[:10]
     demo.state(
         "arm",
@@ -399,19 +366,15 @@ def measure(engine: Engine, operator: PrivateKey, bar: str, workdir: Path) -> di
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = bench_parser(__doc__, "3,000 and 30,000 records, 30 lots")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--lots", type=int, default=140, help="doré lots in the bar's ancestry")
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--wait-quiet", type=float, default=120.0)
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.lots = "3000,30000", 30
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"# provenance, {args.backend}; {versions()}", flush=True)
-    busy = wait_until_quiet(0 if args.quick else args.wait_quiet)
-    print(f"background CPU busy before the run: {busy:.0%}", flush=True)
+    announce(f"provenance, {args.backend}", args)
     with scratch_dir("bench-provenance-") as workdir:
         if args.backend == "postgresql":
             context = scratch_postgres("bench_provenance")

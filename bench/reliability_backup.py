@@ -39,7 +39,7 @@ from app.db.migrate import upgrade
 from app.db.uow import reading
 from app.integrity import verify_log
 from bench._common import scratch_dir
-from bench.reliability_common import PG_BIN, throwaway_cluster
+from bench.reliability_common import PG_BIN, report, throwaway_cluster
 from ledger import merkle, terms
 from ledger.client import Signer
 from ledger.errors import LedgerError
@@ -218,10 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             failures += exercise("sqlite", original, online_backup, workdir)
         finally:
             original.dispose()
-    print("RESULT:", "OK" if not failures else "FAILED")
-    for failure in failures:
-        print("  FAIL", failure)
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":

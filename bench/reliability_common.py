@@ -197,3 +197,11 @@ def merkle_nodes_match(engine: Engine) -> tuple[bool, str]:
     missing, extra = expected.keys() - stored.keys(), stored.keys() - expected.keys()
     wrong = [k for k in stored.keys() & expected.keys() if stored[k] != expected[k]]
     return False, f"Merkle nodes: {len(missing)} missing, {len(extra)} extra, {len(wrong)} wrong"
+
+
+def report(failures: list[str]) -> int:
+    """Print the verdict and each failure; the exit status."""
+    print("RESULT:", "OK" if not failures else "FAILED")
+    for failure in failures:
+        print("  FAIL", failure)
+    return 1 if failures else 0

@@ -47,6 +47,7 @@ from bench.reliability_common import (
     gunicorn_processes,
     ledger_cli,
     merkle_nodes_match,
+    report,
     throwaway_cluster,
 )
 from ledger.client import Signer
@@ -293,10 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"flask ledger {' '.join(command)}: {output.splitlines()[-1]}")
             if code != 0 or (command == ("rebuild",) and "identical" not in output):
                 failures.append(f"flask ledger {' '.join(command)}: {output}")
-    print("RESULT:", "OK" if not failures else "FAILED")
-    for failure in failures:
-        print("  FAIL", failure)
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":

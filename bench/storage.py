@@ -15,7 +15,6 @@ Run: ``.venv/bin/python -m bench.storage [--scale 100]``; ``--quick`` uses scale
 
 from __future__ import annotations
 
-import argparse
 import sqlite3
 import sys
 import time
@@ -23,7 +22,7 @@ import time
 from sqlalchemy import create_engine, text
 
 from app import demo
-from bench._common import migrated_engine, scratch_dir, scratch_postgres, versions, wait_until_quiet
+from bench._common import announce, bench_parser, migrated_engine, scratch_dir, scratch_postgres
 from ledger.keys import PrivateKey
 
 MAIN_TABLES = ("records", "state", "state_index", "merkle_nodes")
@@ -94,20 +93,11 @@ def order(tables) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = bench_parser(__doc__, "scale 20")
     parser.add_argument("--scale", type=int, default=100, help="demo seasons (~36 entries each)")
-    parser.add_argument("--quick", action="store_true", help="scale 20")
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=120.0,
-        help="wait up to this many seconds for other work to leave the cores idle",
-    )
     args = parser.parse_args(argv)
     scale = 20 if args.quick else args.scale
-    print(f"# storage, demo scale {scale}; {versions()}", flush=True)
-    busy = wait_until_quiet(0 if args.quick else args.wait_quiet)
-    print(f"background CPU busy before the run: {busy:.0%}", flush=True)
+    announce(f"storage, demo scale {scale}", args)
 
     with scratch_dir("bench-storage-") as workdir:
         with scratch_postgres("bench_storage") as url:

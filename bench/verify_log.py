@@ -36,12 +36,12 @@ from resource import RUSAGE_CHILDREN, RUSAGE_SELF, getrusage
 
 from bench._common import (
     ROOT,
+    announce,
+    bench_parser,
     cpu_ticks,
     peak_rss_mib,
     scratch_dir,
     seeded_key,
-    versions,
-    wait_until_quiet,
 )
 from ledger.client import Signer
 from ledger.keys import PrivateKey
@@ -250,18 +250,11 @@ def raw_ed25519(seconds: float) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = bench_parser(__doc__, "10,000 and 50,000 records")
     parser.add_argument("--sizes", default="100000,1000000", help="log sizes, comma separated")
     parser.add_argument("--parties", type=int, default=300)
-    parser.add_argument("--quick", action="store_true", help="10,000 and 50,000 records")
     parser.add_argument("--verify-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=("parse", "single", "parallel"), help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=120.0,
-        help="wait up to this many seconds for other work to leave the cores idle",
-    )
     args = parser.parse_args(argv)
     if args.verify_file:
         print(json.dumps(verify_here(args.verify_file, args.mode)))
@@ -270,9 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         args.sizes = "10000,50000"
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    print(f"# verify_log; {versions()}", flush=True)
-    busy = wait_until_quiet(0 if args.quick else args.wait_quiet)
-    print(f"background CPU busy before the run: {busy:.0%}", flush=True)
+    announce("verify_log", args)
     one, every = raw_ed25519(1.0 if args.quick else 3.0)
     print(f"raw Ed25519 verify: {one:,.0f}/s on 1 core, {every:,.0f}/s on all cores", flush=True)
     rows = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,6 +246,21 @@ class Supply:
                 "outputs": outputs,
             },
         )
+
+
+def post_together(app: Flask, entries: list[dict]) -> list[tuple[int, dict]]:
+    """POST every entry from its own thread and test client (its own request handling and
+    database connection), all released at once by a barrier; ``(status, json)`` of each."""
+    barrier = threading.Barrier(len(entries), timeout=60)
+
+    def post(entry: dict) -> tuple[int, dict]:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post("/api/v1/entries", json=entry)
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=len(entries)) as pool:
+        return list(pool.map(post, entries, timeout=300))
 
 
 def bearer_for(app: Flask, signer: Signer) -> dict[str, str]:

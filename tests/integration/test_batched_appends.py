@@ -3,11 +3,10 @@ process's cached projections following what other processes write."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import delete, insert, select
+from support import post_together
 
 from app import create_app
 from app.appender import appender_for
@@ -19,19 +18,6 @@ from ledger.client import Signer
 from ledger.keys import PrivateKey
 
 THREADS = 16
-
-
-def _post_together(app, entries: list[dict]) -> list[tuple[int, dict]]:
-    barrier = threading.Barrier(len(entries), timeout=30)
-
-    def post(entry: dict) -> tuple[int, dict]:
-        client = app.test_client()
-        barrier.wait()
-        response = client.post("/api/v1/entries", json=entry)
-        return response.status_code, response.get_json()
-
-    with ThreadPoolExecutor(max_workers=len(entries)) as pool:
-        return list(pool.map(post, entries))
 
 
 def _records(engine):
@@ -55,7 +41,7 @@ def test_refusals_and_resends_inside_batches_leave_the_rest_appended(app, world,
     )
     submissions = [*good, forged, stranger, good[3], good[3], good[5]]
 
-    answers = _post_together(app, submissions)
+    answers = post_together(app, submissions)
 
     assert answers[len(good)][1]["code"] == "bad-signature"
     assert answers[len(good) + 1][1]["code"] == "unknown-actor"

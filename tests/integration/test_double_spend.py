@@ -8,12 +8,10 @@ contend for the head lock. The rules must let exactly one through.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from support import Supply
+from support import Supply, post_together
 
 from app.db import log
 from app.db.uow import reading
@@ -51,20 +49,6 @@ def _size(engine) -> int:
         return log.head(connection)[0]
 
 
-def _race(app, entries: list[dict]) -> list[tuple[int, dict]]:
-    """POST every entry from its own thread and test client, all released at once."""
-    barrier = threading.Barrier(len(entries), timeout=60)
-
-    def post(entry: dict) -> tuple[int, dict]:
-        client = app.test_client()
-        barrier.wait()
-        response = client.post("/api/v1/entries", json=entry)
-        return response.status_code, response.get_json()
-
-    with ThreadPoolExecutor(max_workers=len(entries)) as pool:
-        return [f.result(timeout=300) for f in [pool.submit(post, e) for e in entries]]
-
-
 def _exactly_one_won(app, engine, answers, before: int) -> dict:
     """Assert one 201 and only stale-head/lot-in-transit 409s; the log grew by one, verifies."""
     statuses = Counter(status for status, _ in answers)
@@ -95,7 +79,7 @@ def test_a_hundred_concurrent_shipments_of_one_lot_append_exactly_one(app, engin
     assert len({e["nonce"] for e in entries}) == ATTEMPTS
     before = _size(engine)
 
-    winner = _exactly_one_won(app, engine, _race(app, entries), before)
+    winner = _exactly_one_won(app, engine, post_together(app, entries), before)
 
     lot = world.client.request("GET", "/api/v1/lots/DORE-001")["lot"]
     assert lot["status"] == "in_transit"
@@ -143,7 +127,7 @@ def test_different_spends_of_one_lot_at_once_append_exactly_one(app, engine, sup
             spends.append(buyer.entry("lot.retired", body))
     before = _size(engine)
 
-    winner = _exactly_one_won(app, engine, _race(app, spends), before)
+    winner = _exactly_one_won(app, engine, post_together(app, spends), before)
 
     lot = world.client.request("GET", "/api/v1/lots/DORE-001")["lot"]
     assert lot["head"] == winner["entry_hash"]
