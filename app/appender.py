@@ -154,7 +154,7 @@ class Appender:
     def _admit(self, jobs: list[Job]) -> None:
         """One batch, one transaction (see the module docstring)."""
         outcomes: list[tuple[Job, object]] = []
-        accepted: list[tuple[Record, object]] = []
+        accepted: list[tuple[Record, object, str]] = []
         try:
             with writing(self.engine) as connection:
                 start = log.lock_head(connection)
@@ -169,7 +169,8 @@ class Appender:
                 for job in jobs:
                     outcome = self._admit_one(job.item, batch, head, received, known)
                     if isinstance(outcome, Applied):
-                        accepted.append((outcome.record, job.item.private))
+                        item = job.item
+                        accepted.append((outcome.record, item.private, item.text.decode()))
                         head = head._replace(
                             size=outcome.record.seq, head_hash=outcome.record.entry_hash
                         )
@@ -177,7 +178,7 @@ class Appender:
                     outcomes.append((job, outcome))
                 if accepted:
                     head = head._replace(generation=start.generation + 1)
-                    frontier = log.frontier(connection, start.size, self._known_frontier(start))
+                    frontier = self._known_frontier(start) or log.frontier(connection, start.size)
                     with pipelined(connection):  # writes only from here on
                         frontier = log.write_batch(connection, accepted, start.size, frontier)
                         writes = list(batch.items())

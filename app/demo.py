@@ -17,6 +17,7 @@ dashboard and provenance pages are spread as in real trade.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from sqlalchemy import Engine
 
 from app import bootstrap
 from app.appender import Appender
+from app.db.store import SqlStore
+from app.db.uow import reading
 from ledger import terms
 from ledger.client import Signer
 from ledger.keys import PrivateKey
@@ -88,7 +91,7 @@ class Demo:
     def submit(self, submission: dict) -> dict:
         """Append a signed submission (a moment after the previous one, on the story's clock)."""
         self._tick()
-        return self.appender.append(submission, skew=300, max_age=86400).record.to_json()
+        return self._append(submission)
 
     def state(self, party_id: str, type: str, body: dict, private: dict | None = None) -> dict:
         """Sign ``body`` as ``party_id`` now and append it."""
@@ -96,10 +99,13 @@ class Demo:
         signed = self.signers[party_id].entry(
             type, body, private=private, created_at=format_instant(self.now)
         )
-        record = self.appender.append(signed, skew=300, max_age=86400).record.to_json()
+        record = self._append(signed)
         for lot_id in _lots_touched(body):
             self.heads[lot_id] = record["entry_hash"]
         return record
+
+    def _append(self, submission: dict) -> dict:
+        return self.appender.append(submission, skew=300, max_age=86400).record.to_json()
 
     def _tick(self) -> None:
         if self._story is not None:
@@ -199,10 +205,20 @@ def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, sca
     )
 
 
-def _due(engine: Engine, obligation_id: str) -> int:
-    from app.db.store import SqlStore
-    from app.db.uow import reading
+@dataclass
+class _Dore:
+    """A doré lot of one season, as the story follows it."""
 
+    lot_id: str
+    asmo: str
+    gross_mg: int  # the mine's weighing
+    fineness: int
+    weighed_mg: int  # the latest receiver's weighing
+    obligation: str = ""
+    due: int = 0
+
+
+def _due(engine: Engine, obligation_id: str) -> int:
     with reading(engine) as connection:
         return SqlStore(connection).get("obligation", obligation_id)["due"]
 
@@ -241,75 +257,81 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
                 "processing": ECO if ecological else CONVENTIONAL,
             },
         )
-        dore.append([lot_id, asmo, None, gross - 300, fineness, gross])
+        dore.append(_Dore(lot_id, asmo, gross, fineness, weighed_mg=gross - 300))
     step(0.03)
     for lot in dore:
-        fine_g = lot[5] * lot[4] // 10_000 // 1000
+        fine_g = lot.gross_mg * lot.fineness // 10_000 // 1000
         sealed, commitment = terms.seal(fine_g * 13_500, "USD")
         sale = demo.lot_op(
-            lot[1], "lot.sold", lot[0], sealed, buyer="fab-andina", terms_commitment=commitment
+            lot.asmo,
+            "lot.sold",
+            lot.lot_id,
+            sealed,
+            buyer="fab-andina",
+            terms_commitment=commitment,
         )
-        lot[2] = f"PRM-{sale['seq']}"
+        lot.obligation = f"PRM-{sale['seq']}"
     step(0.07)
     for lot in dore:
-        demo.lot_op(lot[1], "lot.shipped", lot[0], to="fab-andina")
+        demo.lot_op(lot.asmo, "lot.shipped", lot.lot_id, to="fab-andina")
     step(0.13)
     for lot in dore:
-        demo.lot_op("fab-andina", "lot.received", lot[0], gross_mg=lot[3])
+        demo.lot_op("fab-andina", "lot.received", lot.lot_id, gross_mg=lot.weighed_mg)
     if tag == "0002-":  # the buyer's own assay of one lot disagrees with the mine's
         demo.lot_op(
             "fab-andina",
             "lot.assayed",
-            dore[1][0],
-            fineness=dore[1][4] - 12,
+            dore[1].lot_id,
+            fineness=dore[1].fineness - 12,
             kind="provisional",
             laboratory="Laboratorio Andino de Ensayos",
         )
 
     unpaid = "asmo-santa-rosa" if tag == "2026-" else None  # blocked at the buyer for good
-    paid = [lot for lot in dore if lot[1] != unpaid]
+    paid = [lot for lot in dore if lot.asmo != unpaid]
     step(0.40)
-    for _lot_id, _asmo, obligation, *_ in paid:
+    for lot in paid:
+        lot.due = _due(demo.engine, lot.obligation)
         demo.state(
             "fab-andina",
             "premium.paid",
             {
-                "obligation_id": obligation,
-                "amount": _due(demo.engine, obligation),
+                "obligation_id": lot.obligation,
+                "amount": lot.due,
                 "currency": "USD",
                 "paid_on": demo.day,
-                "evidence": f"bank transfer {obligation}",
+                "evidence": f"bank transfer {lot.obligation}",
             },
         )
     step(0.50)
-    for _lot_id, asmo, obligation, *_ in paid:
+    for lot in paid:
         demo.state(
-            asmo,
+            lot.asmo,
             "premium.confirmed",
             {
-                "obligation_id": obligation,
-                "amount": _due(demo.engine, obligation),
+                "obligation_id": lot.obligation,
+                "amount": lot.due,
                 "currency": "USD",
                 "received_on": demo.day,
             },
         )
     step(0.53)
     for lot in paid:
-        demo.lot_op("fab-andina", "lot.shipped", lot[0], to="refiner-alpes")
+        demo.lot_op("fab-andina", "lot.shipped", lot.lot_id, to="refiner-alpes")
     step(0.63)
     for number, lot in enumerate(paid):
-        short = 4_000 if tag == "0003-" and number == 0 else 0  # 0.4% short: flagged
-        demo.lot_op("refiner-alpes", "lot.received", lot[0], gross_mg=lot[3] - short)
-        lot[3] -= short
+        if tag == "0003-" and number == 0:
+            lot.weighed_mg -= 4_000  # 0.4% short: flagged
+        demo.lot_op("refiner-alpes", "lot.received", lot.lot_id, gross_mg=lot.weighed_mg)
 
     step(0.80)
-    fine_in = sum(lot[3] * lot[4] // 10_000 for lot in paid)
+    fine_in = sum(lot.weighed_mg * lot.fineness // 10_000 for lot in paid)
     bar_mass = fine_in * 997 // 1000 * 10_000 // 9999 // 2
     demo.state(
         "refiner-alpes",
         "lot.refined",
         {
-            "inputs": [{"lot_id": lot[0], "lot_head": demo.heads[lot[0]]} for lot in paid],
+            "inputs": [{"lot_id": lot.lot_id, "lot_head": demo.heads[lot.lot_id]} for lot in paid],
             "outputs": [
                 {
                     "lot_id": f"BAR-{tag}{n:04d}",

@@ -101,8 +101,9 @@ def rebuild(engine: Engine) -> tuple[int, bool]:
         connection.execute(delete(state))
         head = head._replace(generation=head.generation + 1)
         SqlStore(connection).put_many(
-            ((kind, value) for kind, objects in fresh.items() for value in objects.values()),
+            [(kind, value) for kind, objects in fresh.items() for value in objects.values()],
             head.generation,
+            {(kind, key): None for kind, objects in fresh.items() for key in objects},  # all gone
         )
         log.set_head(connection, head)
     return sum(len(objects) for objects in fresh.values()), live == fresh

@@ -176,7 +176,7 @@ class Filler:
                     received_at=received,
                     verified_key=self.known.get("key", entry["key_id"])["public_key"],
                 )
-                appended.append((applied.record, None))
+                appended.append((applied.record, None, log.entry_text(entry)))
                 writes += applied.writes
                 head = head._replace(size=applied.record.seq, head_hash=applied.record.entry_hash)
             head = head._replace(generation=start.generation + 1)

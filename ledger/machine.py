@@ -114,7 +114,7 @@ def authenticate(store: Store, entry: dict, verified_key: str | None = None) -> 
         raise forbidden("revoked-key", f"the key was revoked at seq {key['revoked_seq']}")
     if parse_instant(entry["created_at"]) < parse_instant(key["valid_from"]):
         raise forbidden("key-not-yet-valid", "created_at is before the key was added")
-    if verified_key is None or verified_key != key["public_key"]:
+    if verified_key != key["public_key"]:
         verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]))
     return party
 

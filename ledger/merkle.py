@@ -229,9 +229,7 @@ def root_at(size: int, reader: NodeReader) -> bytes:
 
 def inclusion_proof_at(index: int, size: int, reader: NodeReader) -> list[bytes]:
     """``inclusion_proof`` of leaf ``index`` in the tree of the first ``size`` stored leaves."""
-    if not 0 <= index < size:
-        raise _range_error(f"leaf {index} is not in a tree of size {size}")
-    return _combine(_inclusion_ranges(index, size), reader)
+    return inclusion_proofs_at([index], size, reader)[0]
 
 
 def inclusion_proofs_at(indexes: Sequence[int], size: int, reader: NodeReader) -> list[list[bytes]]:
@@ -240,12 +238,8 @@ def inclusion_proofs_at(indexes: Sequence[int], size: int, reader: NodeReader) -
         if not 0 <= index < size:
             raise _range_error(f"leaf {index} is not in a tree of size {size}")
     plans = [_inclusion_ranges(index, size) for index in indexes]
-    found = _fetch(
-        reader, (key for ranges in plans for lo, hi in ranges for key in _subtrees(lo, hi))
-    )
-    return [
-        [_fold([found[key] for key in _subtrees(lo, hi)]) for lo, hi in ranges] for ranges in plans
-    ]
+    hashes = iter(_combine([r for ranges in plans for r in ranges], reader))
+    return [[next(hashes) for _ in ranges] for ranges in plans]
 
 
 def consistency_proof_at(size1: int, size2: int, reader: NodeReader) -> list[bytes]:

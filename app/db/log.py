@@ -156,32 +156,29 @@ def private_of(connection: Connection, seq: int) -> dict | None:
     return json.loads(row.data) if row else None
 
 
-def frontier(
-    connection: Connection, size: int, known: dict[Key, bytes] | None = None
-) -> dict[Key, bytes]:
-    """The tree's frontier nodes at ``size`` (``merkle.frontier_keys``): ``known`` if given,
-    else read in one query."""
-    if known is not None:
-        return known
+def frontier(connection: Connection, size: int) -> dict[Key, bytes]:
+    """The tree's frontier nodes at ``size`` (``merkle.frontier_keys``), in one query."""
     return SqlNodes(connection).nodes(frontier_keys(size))
 
 
 def write_batch(
     connection: Connection,
-    appended: list[tuple[Record, dict | None]],
+    appended: list[tuple[Record, dict | None, str]],
     size: int,
     frontier_nodes: dict[Key, bytes],
 ) -> dict[Key, bytes]:
-    """Insert the records appended after ``size`` (with private data) and the Merkle nodes
-    they complete, each kind in one statement, reading nothing (it may run pipelined); the
-    caller moves the head.
+    """Insert the records appended after ``size`` and the Merkle nodes they complete, each
+    kind in one statement, reading nothing (it may run pipelined); the caller moves the head.
+
+    Each item is a record, its private data (or None) and its entry's canonical text
+    (``entry_text``, which the caller has already made).
 
     ``frontier_nodes`` are the tree's frontier at ``size`` (``frontier``): every left sibling
     the new leaves need is there or made by the batch. Returns the frontier at the new size.
     """
     privates = [
         {"seq": record.seq, "data": entry_text(private)}
-        for record, private in appended
+        for record, private, _ in appended
         if private is not None
     ]
     if privates:
@@ -197,14 +194,14 @@ def write_batch(
                 "type": record.entry["type"],
                 "actor": record.entry["actor"],
                 "nonce": record.entry["nonce"],
-                "entry": entry_text(record.entry),
+                "entry": text,
             }
-            for record, _ in appended
+            for record, _, text in appended
         ],
     )
     tree = MemoryNodes(frontier_nodes)
     rows = []
-    for record, _ in appended:
+    for record, _, _ in appended:
         for level, index, value in nodes_completed_by(
             record.seq - 1, bytes.fromhex(record.entry_hash), tree
         ):
