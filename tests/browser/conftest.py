@@ -136,3 +136,21 @@ def arm_token(app, live_server, tmp_path) -> str:
     """An API token of the demo's ARM, issued through the API."""
     arm = Signer("arm", PrivateKey.from_pem((tmp_path / "demo-keys" / "arm.pem").read_bytes()))
     return LedgerClient(flask_transport(app.test_client())).issue_token(arm)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One Playwright-driven Chromium for the session (Debian's, headless)."""
+    from browser.pages import chromium
+
+    with chromium(chromium_path()) as launched:
+        yield launched
+
+
+@pytest.fixture
+def pw_page(chromium_browser):
+    """A fresh browser context and page (own cookies and IndexedDB)."""
+    context = chromium_browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
