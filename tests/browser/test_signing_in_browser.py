@@ -16,7 +16,10 @@ from ledger.terms import commitment
 
 pytestmark = pytest.mark.browser
 
-IMPORT = "const m = await import('/workspace/signing.js'); const c = await import('/workspace/canonical.js');"
+IMPORT = (
+    "const m = await import('/workspace/signing.js');"
+    "const c = await import('/workspace/canonical.js');"
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,8 @@ VECTORS = [
     [],
     {"b": 1, "a": 2, "A": 3, "_": 4, "é": 5, "aa": 6, "a\u0000": 7},
     {
-        "text": 'Asociación de Mineros La Palma · Nariño — ñandú 🐄 \u2028\u2029 "q" \\ \n\t\b\f\u001f\u007f'
+        "text": "Asociación de Mineros La Palma · Nariño — ñandú 🐄 \u2028\u2029"
+        ' "q" \\ \n\t\b\f\u001f\u007f'
     },
     {"big": SAFE_INT, "small": -SAFE_INT, "zero": 0, "neg": -1, "mg": 1_000_000_000_000},
     {"nested": {"z": [True, False, None, [], {}], "y": {"x": {"w": "deep"}}}},
