@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app import config, problems
+from app import config, i18n, problems
 from app.db.engine import make_engine
 from app.schemas import BigIntConverter
 
@@ -41,10 +41,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
 
-    from app.web import dashboard, login, provenance
+    from app.web import dashboard, login, provenance, workspace
 
-    for page in (provenance.bp, dashboard.bp, login.bp):
+    for page in (provenance.bp, dashboard.bp, login.bp, workspace.bp):
         app.register_blueprint(page)
+    i18n.register(app)
 
     from app import cli, docs_assets
 

@@ -13,10 +13,10 @@ MAX_AGE = 8 * 3600
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths; anything else goes to the dashboard."""
+    """Only same-site paths; anything else goes to the party's workspace."""
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("dashboard.dashboard")
+    return url_for("workspace.home")
 
 
 @bp.route("/login", methods=["GET"])

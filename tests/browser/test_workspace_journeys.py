@@ -1,0 +1,325 @@
+"""Parties working in their workspace in real headless Chromium, on the demo data: each signs
+in, loads its key from its PEM file through the file input, fills forms derived from the entry
+types' schemas, reviews and signs in the browser. Each journey checks the log grew by exactly
+the expected entries, signed by the party's key (checked with the core's verifier)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from support import flask_transport
+
+from app.db import log
+from app.db.store import SqlStore
+from app.db.uow import reading
+from ledger.client import LedgerClient, Signer
+from ledger.entry import verify_entry_signature
+from ledger.keys import PrivateKey
+
+pytestmark = pytest.mark.browser
+SANTA_ROSA_LOT = "DORE-2026-003"  # the demo's lot blocked at the buyer by an unpaid premium
+
+
+class Chain:
+    """The demo ledger seen from Python: keys, signers, state and the log."""
+
+    def __init__(self, app, keys: Path):
+        self.app, self.keys = app, keys
+        self.engine = app.extensions["ledger_engine"]
+        self.client = LedgerClient(flask_transport(app.test_client()))
+
+    def key(self, party: str) -> PrivateKey:
+        return PrivateKey.from_pem((self.keys / f"{party}.pem").read_bytes())
+
+    def signer(self, party: str) -> Signer:
+        return Signer(party, self.key(party))
+
+    def token(self, party: str) -> str:
+        return self.client.issue_token(self.signer(party))
+
+    def get(self, kind: str, key: str) -> dict:
+        with reading(self.engine) as connection:
+            return SqlStore(connection).get(kind, key)
+
+    def obligation_of(self, lot_id: str) -> dict:
+        with reading(self.engine) as connection:
+            return SqlStore(connection).find("obligation", "lot", lot_id)[0]
+
+    def size(self) -> int:
+        with reading(self.engine) as connection:
+            return log.head(connection)[0]
+
+    def since(self, size: int) -> list[dict]:
+        with reading(self.engine) as connection:
+            return [r.to_json()["entry"] for r in log.page(connection, size + 1, 1000)]
+
+    def state(self, party: str, type: str, body: dict) -> dict:
+        return self.client.state(self.signer(party), type, body)
+
+    def lot_op(self, party: str, type: str, lot_id: str, **body) -> dict:
+        head = self.get("lot", lot_id)["head"]
+        return self.state(party, type, {"lot_id": lot_id, "lot_head": head, **body})
+
+    def pay_santa_rosa(self) -> dict:
+        obligation = self.obligation_of(SANTA_ROSA_LOT)
+        self.state(
+            "fab-andina",
+            "premium.paid",
+            {
+                "obligation_id": obligation["id"],
+                "amount": obligation["due"],
+                "currency": obligation["currency"],
+                "paid_on": today(),
+                "evidence": "transfer 2026-SR-1",
+            },
+        )
+        return obligation
+
+    def settle_and_ship_to_refiner(self) -> None:
+        obligation = self.pay_santa_rosa()
+        self.state(
+            "asmo-santa-rosa",
+            "premium.confirmed",
+            {
+                "obligation_id": obligation["id"],
+                "amount": obligation["due"],
+                "currency": obligation["currency"],
+                "received_on": today(),
+            },
+        )
+        self.lot_op("fab-andina", "lot.shipped", SANTA_ROSA_LOT, to="refiner-alpes")
+
+    def assert_signed_by(self, entries: list[dict], party: str, types: list[str]) -> None:
+        """The entries are exactly ``types``, stated by ``party`` and signed with its key."""
+        key = self.key(party)
+        assert [e["type"] for e in entries] == types
+        for entry in entries:
+            assert entry["actor"] == party
+            assert entry["key_id"] == key.key_id
+            verify_entry_signature(entry, key.public)
+
+
+def today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+@pytest.fixture
+def chain(app, live_server, tmp_path) -> Chain:
+    return Chain(app, tmp_path / "demo-keys")
+
+
+class Workspace:
+    """A party's browser tab on the workspace."""
+
+    def __init__(self, page, base: str, chain: Chain, party: str):
+        self.page, self.base, self.chain, self.party = page, base, chain, party
+
+    def sign_in(self) -> None:
+        page = self.page
+        page.goto(f"{self.base}/login?next=/workspace")
+        page.fill("#token", self.chain.token(self.party))
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{self.base}/workspace")
+
+    def open(self, link: str) -> None:
+        """Follow a link on the home page and wait for the form to be built."""
+        self.page.goto(f"{self.base}/workspace")
+        self.page.click(link)
+        self.page.wait_for_selector("body[data-ready=true]")
+
+    def load_key(self) -> None:
+        """Choose the party's PEM file in the file input (unless the browser kept the key)."""
+        key_id = self.chain.key(self.party).key_id
+        status = self.page.locator("#key-status")
+        if status.get_attribute("data-key-id") != key_id:
+            self.page.set_input_files("#key-file", str(self.chain.keys / f"{self.party}.pem"))
+        self.page.wait_for_selector(f"#key-status[data-key-id='{key_id}']")
+
+    def field(self, pointer: str, tag: str = "input"):
+        return self.page.locator(f"[data-pointer='/body{pointer}'] {tag}").first
+
+    def fill(self, values: dict[str, str]) -> None:
+        for pointer, value in values.items():
+            self.field(pointer).fill(value)
+
+    def sign(self) -> dict:
+        """Review, check the plain words, sign and submit; the result's seq."""
+        page = self.page
+        page.click("#review")
+        page.wait_for_selector("#review-panel:not([hidden]), #form-problem:not(:empty)")
+        assert page.is_visible("#review-panel"), page.inner_text("#entry-form")
+        review = page.inner_text("#review-panel")
+        page.click("#sign")
+        page.wait_for_selector("#result:not([hidden]), #form-problem:not(:empty)")
+        return {"review": review, "seq": page.get_attribute("#result", "data-seq")}
+
+
+def test_the_mine_confirms_a_premium_and_a_refusal_lands_on_its_field(chain, live_server, pw_page):
+    obligation = chain.pay_santa_rosa()
+    ws = Workspace(pw_page, live_server, chain, "asmo-santa-rosa")
+    ws.sign_in()
+    row = pw_page.locator(f"#premiums tr[data-obligation='{obligation['id']}']")
+    assert "4,400.00" in row.inner_text()  # the unpaid premium of the demo, now paid
+    ws.open(f"#premiums tr[data-obligation='{obligation['id']}'] a.action")
+    ws.load_key()
+    assert ws.field("/obligation_id").input_value() == obligation["id"]
+    assert ws.field("/amount").input_value() == "4400.00"  # prefilled, in dollars
+    ws.field("/received_on").fill(today())
+
+    before = chain.size()
+    ws.fill({"/amount": "4400.001"})  # finer than a cent: refused as the user types
+    assert "decimals" in pw_page.inner_text("[data-pointer='/body/amount'] .field-message")
+    ws.fill({"/amount": "5000"})  # more than was paid: the server refuses it
+    outcome = ws.sign()
+    assert outcome["seq"] is None
+    problem = pw_page.inner_text("[data-pointer='/body/amount'] .field-problem")
+    assert "over-confirmation" in pw_page.get_attribute("#form-problem", "data-code")
+    assert "paid and unconfirmed" in problem
+    assert chain.size() == before  # nothing written
+
+    ws.fill({"/amount": "4400.00"})
+    outcome = ws.sign()
+    assert "USD 4,400.00" in outcome["review"]
+    assert obligation["id"] in outcome["review"]
+    entries = chain.since(before)
+    chain.assert_signed_by(entries, "asmo-santa-rosa", ["premium.confirmed"])
+    assert entries[0]["body"] == {
+        "obligation_id": obligation["id"],
+        "amount": 440_000,
+        "currency": "USD",
+        "received_on": today(),
+    }
+    assert int(outcome["seq"]) == before + 1
+    settled = chain.obligation_of(SANTA_ROSA_LOT)
+    assert settled["confirmed"] == settled["due"]
+
+
+def test_the_refiner_receives_assays_refines_and_ships(chain, live_server, pw_page):
+    chain.settle_and_ship_to_refiner()
+    ws = Workspace(pw_page, live_server, chain, "refiner-alpes")
+    ws.sign_in()
+    assert SANTA_ROSA_LOT in pw_page.inner_text("#incoming")
+    before = chain.size()
+
+    ws.open(f"#incoming tr[data-lot='{SANTA_ROSA_LOT}'] a.action")
+    ws.load_key()
+    assert ws.field("/lot_id").input_value() == SANTA_ROSA_LOT
+    ws.field("/gross_mg", "select").select_option("kg")
+    ws.fill({"/gross_mg": "1.2497"})  # kilograms, exactly 1,249,700 mg
+    outcome = ws.sign()
+    assert "1,249.700 g (1,249,700 mg)" in outcome["review"]
+
+    ws.open(f"#holdings tr[data-lot='{SANTA_ROSA_LOT}'] a[href*='lot.assayed']")
+    ws.load_key()  # kept in IndexedDB: no file needed this time
+    ws.fill({"/fineness": "880.0", "/laboratory": "Laboratoire des Alpes"})
+    ws.field("/kind", "select").select_option("final")
+    assert ws.sign()["seq"]
+
+    ws.open("#actions a[data-type='lot.refined']")
+    ws.load_key()
+    ws.fill(
+        {
+            "/inputs/0/lot_id": SANTA_ROSA_LOT,
+            "/outputs/0/lot_id": "BAR-SR-0001",
+            "/outputs/0/gross_mg": "1094.000",
+            "/outputs/0/fineness": "999.9",
+            "/outputs/0/serial": "AA-SR-0001",
+        }
+    )
+    ws.field("/outputs/0/form", "select").select_option("bar")
+    outcome = ws.sign()
+    assert "BAR-SR-0001" in outcome["review"]
+    assert outcome["seq"]
+
+    ws.open("#holdings tr[data-lot='BAR-SR-0001'] a[href*='lot.shipped']")
+    ws.load_key()
+    ws.fill({"/to": "jeweller-oro-verde"})
+    assert ws.sign()["seq"]
+
+    entries = chain.since(before)
+    chain.assert_signed_by(
+        entries,
+        "refiner-alpes",
+        ["lot.received", "lot.assayed", "lot.refined", "lot.shipped"],
+    )
+    assert entries[0]["body"]["gross_mg"] == 1_249_700
+    assert entries[1]["body"]["fineness"] == 8800
+    bar = entries[2]["body"]["outputs"][0]
+    assert (bar["gross_mg"], bar["fineness"], bar["form"]) == (1_094_000, 9999, "bar")
+    assert chain.get("lot", "BAR-SR-0001")["incoming_to"] == "jeweller-oro-verde"
+
+
+def test_the_jeweller_receives_splits_and_claims(chain, live_server, pw_page):
+    chain.settle_and_ship_to_refiner()
+    chain.lot_op("refiner-alpes", "lot.received", SANTA_ROSA_LOT, gross_mg=1_249_700)
+    chain.state(
+        "refiner-alpes",
+        "lot.refined",
+        {
+            "inputs": [
+                {"lot_id": SANTA_ROSA_LOT, "lot_head": chain.get("lot", SANTA_ROSA_LOT)["head"]}
+            ],
+            "outputs": [
+                {"lot_id": "BAR-SR-0001", "form": "bar", "gross_mg": 1_094_000, "fineness": 9999}
+            ],
+        },
+    )
+    chain.lot_op("refiner-alpes", "lot.shipped", "BAR-SR-0001", to="jeweller-oro-verde")
+    ws = Workspace(pw_page, live_server, chain, "jeweller-oro-verde")
+    ws.sign_in()
+    before = chain.size()
+
+    ws.open("#incoming tr[data-lot='BAR-SR-0001'] a.action")
+    ws.load_key()
+    ws.fill({"/gross_mg": "1094"})
+    assert ws.sign()["seq"]
+
+    ws.open("#holdings tr[data-lot='BAR-SR-0001'] a[href*='lot.split']")
+    ws.load_key()
+    ws.fill({"/outputs/0/lot_id": "RING-SR-0001", "/outputs/0/gross_mg": "6"})
+    ws.field("/outputs/0/form", "select").select_option("jewellery")
+    ws.fill({"/outputs/1/lot_id": "STOCK-SR-0001", "/outputs/1/gross_mg": "1088"})
+    assert ws.sign()["seq"]
+
+    ws.open("#holdings tr[data-lot='RING-SR-0001'] a[href*='lot.claimed']")
+    ws.load_key()
+    ws.fill({"/product": "Anillo Fairmined de oro, 18k — «Santa Rosa»"})
+    assert ws.sign()["seq"]
+
+    entries = chain.since(before)
+    chain.assert_signed_by(
+        entries, "jeweller-oro-verde", ["lot.received", "lot.split", "lot.claimed"]
+    )
+    assert [o["gross_mg"] for o in entries[1]["body"]["outputs"]] == [6_000, 1_088_000]
+    ring = chain.get("lot", "RING-SR-0001")
+    assert ring["claimed_by"] == "jeweller-oro-verde"
+    assert ring["product"] == "Anillo Fairmined de oro, 18k — «Santa Rosa»"
+
+
+def test_arm_grants_an_authorisation(chain, live_server, pw_page):
+    newcomer = PrivateKey.generate()
+    chain.state(
+        "arm",
+        "party.registered",
+        {
+            "party_id": "refiner-andes",
+            "name": "Refinería de los Andes",
+            "country": "PE",
+            "roles": ["supplier"],
+            "public_key": newcomer.public.b64,
+        },
+    )
+    ws = Workspace(pw_page, live_server, chain, "arm")
+    ws.sign_in()
+    before = chain.size()
+    ws.open("#actions a[data-type='authorisation.granted']")
+    ws.load_key()
+    ws.fill({"/party_id": "refiner-andes", "/valid_from": "2026-01-01", "/valid_to": "2027-12-31"})
+    ws.field("/role", "select").select_option("supplier")
+    outcome = ws.sign()
+    assert "Authorized Supplier" in outcome["review"]
+    entries = chain.since(before)
+    chain.assert_signed_by(entries, "arm", ["authorisation.granted"])
+    assert entries[0]["body"]["party_id"] == "refiner-andes"
