@@ -413,8 +413,13 @@ class Group {
     Object.assign(this, { ctx, pointer, name, schema, required });
     const need = new Set(schema.required || []);
     this.members = [];
+    const properties = schema.properties || {};
+    // Members in the schema's order of requirement (its `required` list is in declaration
+    // order; JSON object members may arrive sorted), then the optional ones.
+    const order = [...(schema.required || []), ...Object.keys(properties).filter((m) => !need.has(m))];
     let lotField = null;
-    for (const [member, sub] of Object.entries(schema.properties || {})) {
+    for (const member of order) {
+      const sub = properties[member];
       const at = `${pointer}/${member}`;
       let field;
       if (member === "lot_head" && lotField) field = new HeadLeaf(ctx, at, lotField);
