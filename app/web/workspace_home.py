@@ -1,5 +1,5 @@
 """What a party's workspace home shows: lots coming to it, lots it holds, premiums it owes or
-is owed, its latest entries, and findings on lots it holds, receives or mined."""
+is owed, its latest entries, and findings on lots it holds or last held, receives or mined."""
 
 from __future__ import annotations
 
@@ -38,9 +38,10 @@ def home(connection: Connection, party: dict) -> dict:
     store = SqlStore(connection)
     party_id = party["id"]
     incoming = store.find("lot", "incoming_to", party_id)
-    holdings = [lot for lot in store.find("lot", "holder", party_id) if lot["status"] == "held"]
+    held = store.find("lot", "holder", party_id)  # a consumed lot keeps its last holder
+    holdings = [lot for lot in held if lot["status"] == "held"]
     mined = store.find("lot", "origin_asmos", party_id) if "asmo" in party["roles"] else []
-    watched = {lot["id"] for lot in (*incoming, *holdings, *mined)}
+    watched = {lot["id"] for lot in (*incoming, *held, *mined)}
     findings = [f for lot_id in sorted(watched) for f in store.find("finding", "lot", lot_id)]
     if "arm" in party["roles"]:
         findings = store.all("finding")
