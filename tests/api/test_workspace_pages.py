@@ -83,9 +83,11 @@ def test_the_mines_home_shows_its_premiums_findings_and_actions(demo_app, tmp_pa
     assert response.status_code == 200
     text = no_inline_script(response.get_data(as_text=True))
     assert "Minera Artesanal Santa Rosa" in text
-    assert "Peru" in text and "🇵🇪" in text
+    assert "Peru" in text
+    assert "🇵🇪" in text
     assert "$4,400.00" in text  # the unpaid premium of the first season
-    assert "Confirm a premium received" in text and "Register a lot" in text
+    assert "Confirm a premium received" in text
+    assert "Register a lot" in text
     assert "Refine lots" not in text  # not a mine's action
     assert "Nothing is on its way to you." in text
 
@@ -94,9 +96,11 @@ def test_the_refiners_home_lists_holdings_with_their_actions(demo_app, tmp_path)
     client = signed_in(demo_app, tmp_path, "refiner-alpes")
     html = client.get("/workspace").get_data(as_text=True)
     text = no_inline_script(html)
-    assert "Refine lots" in text and "Confirm a premium received" not in text
+    assert "Refine lots" in text
+    assert "Confirm a premium received" not in text
     assert "Affinerie des Alpes SA" in text
-    assert "DORE-0003-001" in text and "weight-discrepancy" in text  # its own short weighing
+    assert "DORE-0003-001" in text
+    assert "weight-discrepancy" in text
     jeweller = signed_in(demo_app, tmp_path, "jeweller-lumiere").get("/workspace")
     assert "No findings." in no_inline_script(jeweller.get_data(as_text=True))  # held no doré
 
@@ -105,7 +109,8 @@ def test_a_mine_sees_findings_on_the_lots_it_mined(demo_app, tmp_path):
     text = no_inline_script(
         signed_in(demo_app, tmp_path, "asmo-la-palma").get("/workspace").get_data(as_text=True)
     )
-    assert "DORE-0002-002" in text and "assay-discrepancy" in text
+    assert "DORE-0002-002" in text
+    assert "assay-discrepancy" in text
 
 
 def test_spanish_from_the_browser_language_and_from_the_switcher(demo_app, tmp_path):
@@ -115,17 +120,21 @@ def test_spanish_from_the_browser_language_and_from_the_switcher(demo_app, tmp_p
             as_text=True
         )
     )
-    assert "Espacio de trabajo" in spanish and "Primas" in spanish
+    assert "Espacio de trabajo" in spanish
+    assert "Primas" in spanish
     assert "Perú" in spanish  # the country's name from pycountry's Spanish catalog
-    assert "4.400,00" in spanish and "US$" in spanish  # money per locale, from babel
+    assert "4.400,00" in spanish
+    assert "US$" in spanish
     assert "Confirmar una prima recibida" in spanish
 
     switched = client.get("/language/es?next=/workspace")
-    assert switched.status_code == 303 and switched.headers["Location"] == "/workspace"
+    assert switched.status_code == 303
+    assert switched.headers["Location"] == "/workspace"
     assert "Espacio de trabajo" in client.get("/workspace").get_data(as_text=True)
     client.get("/language/en?next=//evil.example/")
     english = client.get("/workspace", headers={"Accept-Language": "es"}).get_data(as_text=True)
-    assert "Workspace" in english and "Espacio de trabajo" not in english
+    assert "Workspace" in english
+    assert "Espacio de trabajo" not in english
 
 
 def test_the_switcher_never_redirects_off_site(demo_app):
