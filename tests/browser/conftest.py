@@ -154,3 +154,16 @@ def pw_page(chromium_browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def static_page(chromium_browser):
+    """A page on a plain HTTP origin serving app/static (a secure context on 127.0.0.1)."""
+    from browser.pages import static_server
+
+    with static_server() as base:
+        context = chromium_browser.new_context()
+        page = context.new_page()
+        page.goto(f"{base}/ledger.css")
+        yield page
+        context.close()

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from browser.pages import static_server
 from ledger.canonical import SAFE_INT, canonical_bytes
 from ledger.entry import sign_entry, signing_bytes, verify_entry_signature
 from ledger.keys import PrivateKey, PublicKey, b64decode
@@ -20,17 +19,6 @@ IMPORT = (
     "const m = await import('/workspace/signing.js');"
     "const c = await import('/workspace/canonical.js');"
 )
-
-
-@pytest.fixture(scope="module")
-def module_page(chromium_browser):
-    """A page on a plain HTTP origin serving app/static (a secure context on 127.0.0.1)."""
-    with static_server() as base:
-        context = chromium_browser.new_context()
-        page = context.new_page()
-        page.goto(f"{base}/ledger.css")
-        yield page
-        context.close()
 
 
 def js(page, body: str, arg=None):
@@ -58,8 +46,8 @@ VECTORS = [
 
 
 @pytest.mark.parametrize("value", VECTORS)
-def test_canonical_bytes_equal_the_core(module_page, value):
-    assert browser_canonical(module_page, value) == canonical_bytes(value)
+def test_canonical_bytes_equal_the_core(static_page, value):
+    assert browser_canonical(static_page, value) == canonical_bytes(value)
 
 
 JSON_VALUES = st.recursive(
@@ -81,8 +69,8 @@ JSON_VALUES = st.recursive(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(value=JSON_VALUES)
-def test_canonical_bytes_equal_the_core_for_any_entry_value(module_page, value):
-    assert browser_canonical(module_page, value) == canonical_bytes(value)
+def test_canonical_bytes_equal_the_core_for_any_entry_value(static_page, value):
+    assert browser_canonical(static_page, value) == canonical_bytes(value)
 
 
 @pytest.mark.parametrize(
@@ -101,9 +89,9 @@ def test_canonical_bytes_equal_the_core_for_any_entry_value(module_page, value):
         ("JSON.parse('['.repeat(40) + ']'.repeat(40))", None),
     ],
 )
-def test_what_the_core_refuses_the_browser_refuses(module_page, expression, pointer):
+def test_what_the_core_refuses_the_browser_refuses(static_page, expression, pointer):
     refused = js(
-        module_page,
+        static_page,
         f"try {{ c.canonicalText({expression}); return null; }}"
         " catch (e) { return {name: e.name, pointer: e.pointer, message: e.message}; }",
     )
@@ -130,7 +118,7 @@ ENTRY_BODIES = [
 
 
 @pytest.mark.parametrize("body", ENTRY_BODIES)
-def test_key_ids_signing_bytes_and_signatures_equal_the_core(module_page, body):
+def test_key_ids_signing_bytes_and_signatures_equal_the_core(static_page, body):
     key = PrivateKey.generate()
     entry = sign_entry(
         key,
@@ -141,7 +129,7 @@ def test_key_ids_signing_bytes_and_signatures_equal_the_core(module_page, body):
         nonce="n0nce-0123456789_abcdef",
     )
     got = js(
-        module_page,
+        static_page,
         """
         const key = await m.importPrivateKeyPem(arg.pem);
         const draft = m.draftEntry({type: arg.entry.type, actor: arg.entry.actor, keyId: key.keyId,
@@ -162,19 +150,19 @@ def test_key_ids_signing_bytes_and_signatures_equal_the_core(module_page, body):
     verify_entry_signature(got["entry"], PublicKey.from_b64(key.public.b64))
 
 
-def test_key_id_of_raw_public_keys_equals_the_core(module_page):
+def test_key_id_of_raw_public_keys_equals_the_core(static_page):
     keys = [PrivateKey.generate().public for _ in range(5)]
     got = js(
-        module_page,
+        static_page,
         "return Promise.all(arg.map((k) => m.keyIdOf(m.b64decode(k))));",
         [k.b64 for k in keys],
     )
     assert got == [k.key_id for k in keys]
 
 
-def test_a_non_ed25519_or_garbled_pem_is_refused(module_page):
+def test_a_non_ed25519_or_garbled_pem_is_refused(static_page):
     refused = js(
-        module_page,
+        static_page,
         "try { await m.importPrivateKeyPem(arg); return null; } catch (e) { return String(e); }",
         "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
     )
@@ -188,13 +176,13 @@ def test_a_non_ed25519_or_garbled_pem_is_refused(module_page):
         {"price": SAFE_INT, "currency": "COP", "salt": "A" * 64},
     ],
 )
-def test_terms_commitment_equals_the_core(module_page, terms):
-    assert js(module_page, "return m.termsCommitment(arg);", terms) == commitment(terms)
+def test_terms_commitment_equals_the_core(static_page, terms):
+    assert js(static_page, "return m.termsCommitment(arg);", terms) == commitment(terms)
 
 
-def test_sealed_terms_draw_a_fresh_salt_and_commit_to_it(module_page):
+def test_sealed_terms_draw_a_fresh_salt_and_commit_to_it(static_page):
     sealed = js(
-        module_page, "return Promise.all([m.sealTerms(500, 'USD'), m.sealTerms(500, 'USD')]);"
+        static_page, "return Promise.all([m.sealTerms(500, 'USD'), m.sealTerms(500, 'USD')]);"
     )
     first, second = sealed
     assert first["terms"]["salt"] != second["terms"]["salt"]

@@ -13,7 +13,8 @@ export class UnitError extends Error {}
 export function scaleDecimal(text, places) {
   const match = DECIMAL.exec(String(text).trim());
   if (!match) throw new UnitError("enter a number like 1099.736");
-  const [, whole, fraction = ""] = match;
+  const [, whole, written = ""] = match;
+  const fraction = written.replace(/0+$/, ""); // "5.000" mg is exactly 5 mg
   if (fraction.length > places) {
     throw new UnitError(places === 0 ? "whole numbers only" : `at most ${places} decimal places`);
   }
