@@ -131,6 +131,11 @@ CHOICES = {
 }
 
 
+def choice(code: str) -> str:
+    """The words for a schema choice (a form, claim, role, ...), or the code itself."""
+    return str(CHOICES[code]) if code in CHOICES else code
+
+
 def action(type_name: str) -> str:
     """The words for stating ``type_name``; the registry's summary if none are written."""
     if type_name in ACTIONS:

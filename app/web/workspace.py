@@ -53,6 +53,7 @@ def home():
         actions=actions,
         lot_actions=[a for a in _lot_actions(party["roles"]) if a["type"] != "lot.received"],
         can={a["type"] for a in actions},
+        choice=entry_words.choice,
         **data,
     )
 

@@ -14,6 +14,7 @@ from support import flask_transport
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
+from browser.conftest import ARTIFACTS
 from ledger.client import LedgerClient, Signer
 from ledger.entry import verify_entry_signature
 from ledger.keys import PrivateKey
@@ -323,3 +324,50 @@ def test_arm_grants_an_authorisation(chain, live_server, pw_page):
     entries = chain.since(before)
     chain.assert_signed_by(entries, "arm", ["authorisation.granted"])
     assert entries[0]["body"]["party_id"] == "refiner-andes"
+
+
+def _not_blank(png: Path) -> None:
+    from PIL import Image, ImageStat
+
+    with Image.open(png) as image:
+        assert image.format == "PNG"
+        spread = ImageStat.Stat(image.convert("L")).stddev[0]
+        colours = len(image.convert("RGB").getcolors(maxcolors=1 << 20) or [])
+    assert spread > 10, f"the screenshot looks blank (stddev {spread:.1f})"
+    assert colours > 50, f"the screenshot has only {colours} colours"
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "es-CO"])
+def test_workspace_screenshots_in_english_and_spanish(
+    chain, live_server, chromium_browser, request, locale
+):
+    """The home and a reviewed form, rendered and photographed; words in the page's language."""
+    chain.settle_and_ship_to_refiner()
+    context = chromium_browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        ws = Workspace(page, live_server, chain, "refiner-alpes")
+        ws.sign_in()
+        spanish = locale.startswith("es")
+        assert page.get_attribute("html", "lang") == ("es" if spanish else "en")
+        home = page.inner_text("main")
+        assert ("Lotes entrantes pendientes de recepción" if spanish else "Incoming lots") in home
+        assert ("Suiza" if spanish else "Switzerland") in home  # the country, from pycountry
+        backend = request.node.callspec.params["database_url"]
+        shot = ARTIFACTS / f"workspace-home-{locale}-{backend}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        _not_blank(shot)
+
+        ws.open(f"#incoming tr[data-lot='{SANTA_ROSA_LOT}'] a.action")
+        ws.load_key()
+        ws.fill({"/gross_mg": "1249.7"})
+        page.click("#review")
+        page.wait_for_selector("#review-panel:not([hidden])")
+        review = page.inner_text("#review-panel")
+        assert ("1.249,700 g" if spanish else "1,249.700 g") in review
+        assert ("Está a punto de firmar" if spanish else "You are about to sign") in review
+        shot = ARTIFACTS / f"workspace-review-{locale}-{backend}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        _not_blank(shot)
+    finally:
+        context.close()
