@@ -371,3 +371,63 @@ def test_workspace_screenshots_in_english_and_spanish(
         _not_blank(shot)
     finally:
         context.close()
+
+
+def test_a_mine_registers_a_lot_and_sells_it_with_private_terms(chain, live_server, pw_page):
+    """Nested members, dates, choices and flags from the schema; the price sealed in the
+    browser, refused below the floor at the price field, then kept out of the log."""
+    from ledger.terms import commitment
+
+    chain.state(
+        "arm",
+        "reference_price.posted",
+        {"metal": "gold", "day": today(), "currency": "USD", "price_per_troy_oz": 4_050_00},
+    )
+    ws = Workspace(pw_page, live_server, chain, "asmo-qori-tika")
+    ws.sign_in()
+    before = chain.size()
+    ws.open("#actions a[data-type='lot.registered']")
+    ws.load_key()
+    ws.fill(
+        {
+            "/lot_id": "DORE-QT-0099",
+            "/gross_mg": "100",
+            "/fineness": "900",
+            "/mine_site": "Ananea, Puno",
+            "/production_from": "2026-11-01",
+            "/production_to": today(),
+        }
+    )
+    for pointer, choice in (("/metal", "gold"), ("/form", "dore"), ("/claim", "ecological")):
+        ws.field(pointer, "select").select_option(choice)
+    ws.field("/processing/gravimetric_only").check()
+    assert ws.sign()["seq"]
+
+    ws.open("#holdings tr[data-lot='DORE-QT-0099'] a[href*='lot.sold']")
+    ws.load_key()
+    ws.fill({"/buyer": "fab-andina"})
+    price = pw_page.locator("[data-pointer='/body/terms_commitment/price'] input")
+    price.fill("100")  # 90 g fine for USD 100: far below 95% of the reference price
+    assert ws.sign()["seq"] is None
+    assert pw_page.get_attribute("#form-problem", "data-code") == "price-below-floor"
+    shown = pw_page.inner_text("[data-pointer='/body/terms_commitment/price'] .field-problem")
+    assert "reference price" in shown
+    assert chain.size() == before + 1  # the refused sale wrote nothing
+
+    price.fill("13000.00")
+    outcome = ws.sign()
+    assert "USD 13,000.00" in outcome["review"]
+    entries = chain.since(before)
+    chain.assert_signed_by(entries, "asmo-qori-tika", ["lot.registered", "lot.sold"])
+    registered, sold = (e["body"] for e in entries)
+    assert registered["processing"] == {
+        "mercury": False,
+        "cyanide": False,
+        "gravimetric_only": True,
+    }
+    assert (registered["gross_mg"], registered["fineness"]) == (100_000, 9000)
+    with reading(chain.engine) as connection:
+        terms = log.private_of(connection, int(outcome["seq"]))
+    assert terms["price"] == 13_000_00
+    assert sold["terms_commitment"] == commitment(terms)
+    assert set(sold) == {"lot_id", "lot_head", "buyer", "terms_commitment"}  # no price

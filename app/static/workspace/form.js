@@ -36,8 +36,8 @@ let serial = 0;
 
 /** Everything the builder needs from the page: words, locale, lookups. */
 export class FormContext {
-  constructor({ text, locale, parties, lots, fetchHead }) {
-    Object.assign(this, { text, locale, parties, lots, fetchHead });
+  constructor({ text, locale, fetchHead }) {
+    Object.assign(this, { text, locale, fetchHead });
     this.pointers = new Map(); // JSON Pointer -> field (for refusals)
   }
 
@@ -402,8 +402,7 @@ class TermsLeaf {
   }
 
   describe() {
-    const { price, currency } = this.sealed.terms;
-    return [this.ctx.say("private-terms"), `${this.priceField.show(price)} (${this.ctx.say("kept-private")}) → ${currency}`];
+    return [this.ctx.say("private-terms"), `${this.priceField.show(this.sealed.terms.price)} (${this.ctx.say("kept-private")})`];
   }
 }
 
