@@ -78,7 +78,7 @@ def switch(code: str):
 
 
 def register(app: Flask) -> None:
-    """Set up flask-babel, the switcher route and the template helpers."""
+    """Set up flask-babel, the language switcher and the formatting functions of templates."""
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(

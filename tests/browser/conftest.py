@@ -140,7 +140,7 @@ def arm_token(app, live_server, tmp_path) -> str:
 
 @pytest.fixture(scope="session")
 def chromium_browser():
-    """One Playwright-driven Chromium for the session (Debian's, headless)."""
+    """One Playwright-driven Chromium for the whole test run (Debian's, headless)."""
     from browser.pages import chromium
 
     with chromium(chromium_path()) as launched:
