@@ -41,9 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
 
-    from app.web import dashboard, login, provenance, workspace
+    from app.web import dashboard, exports, login, provenance, workspace
 
-    for page in (provenance.bp, dashboard.bp, login.bp, workspace.bp):
+    for page in (provenance.bp, dashboard.bp, exports.bp, login.bp, workspace.bp):
         app.register_blueprint(page)
     i18n.register(app)
 
