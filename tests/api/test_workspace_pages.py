@@ -137,9 +137,18 @@ def test_spanish_from_the_browser_language_and_from_the_switcher(demo_app, tmp_p
     assert "Espacio de trabajo" not in english
 
 
-def test_the_switcher_never_redirects_off_site(demo_app):
-    response = demo_app.test_client().get("/language/es?next=//evil.example/x")
-    assert response.headers["Location"] == "/"
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "/\\evil.example/x", "https://evil.example/", "/\t/evil.example",
+     "javascript:alert(1)", "evil.example", "/%0d%0aSet-Cookie:x=1"],
+)  # fmt: skip
+def test_the_switcher_never_redirects_off_site(app, target):
+    response = app.test_client().get("/language/es", query_string={"next": target})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith("/")
+    assert not location.startswith(("//", "/\\"))
+    assert "\n" not in location
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
