@@ -431,3 +431,56 @@ def test_a_mine_registers_a_lot_and_sells_it_with_private_terms(chain, live_serv
     assert terms["price"] == 13_000_00
     assert sold["terms_commitment"] == commitment(terms)
     assert set(sold) == {"lot_id", "lot_head", "buyer", "terms_commitment"}  # no price
+
+
+def test_the_key_never_leaves_the_browser_and_only_the_partys_key_is_taken(
+    chain, live_server, pw_page
+):
+    """Every request the page makes is recorded: none carries the private key in any form. A
+    key of another party is refused before anything can be signed with it."""
+    import base64
+
+    sent: list[str] = []
+    pw_page.on("request", lambda r: sent.append(f"{r.url}\n{r.headers}\n{r.post_data or ''}"))
+    ws = Workspace(pw_page, live_server, chain, "arm")
+    ws.sign_in()
+    ws.open("#actions a[data-type='reference_price.posted']")
+
+    pw_page.set_input_files("#key-file", str(chain.keys / "refiner-alpes.pem"))
+    pw_page.wait_for_selector("#key-problem:not(:empty)")
+    assert "is not an active key of arm" in pw_page.inner_text("#key-problem")
+    assert pw_page.is_disabled("#review")
+
+    ws.load_key()
+    stored = pw_page.evaluate(
+        """async () => {
+          const ks = await import('/static/workspace/keystore.js');
+          const kept = await ks.keptKey('arm');
+          let exported = 'refused';
+          try { await crypto.subtle.exportKey('pkcs8', kept.privateKey); exported = 'exported'; }
+          catch (e) { exported = e.name; }
+          return {type: kept.privateKey.constructor.name, extractable: kept.privateKey.extractable,
+                  exported};
+        }"""
+    )
+    assert stored == {"type": "CryptoKey", "extractable": False, "exported": "InvalidAccessError"}
+    ws.fill({"/day": today(), "/currency": "USD", "/price_per_troy_oz": "4100.00"})
+    ws.field("/metal", "select").select_option("gold")
+    before = chain.size()
+    assert ws.sign()["seq"]
+    (entry,) = chain.since(before)
+    assert entry["body"]["price_per_troy_oz"] == 4_100_00
+
+    pem = (chain.keys / "arm.pem").read_text()
+    der_b64 = "".join(pem.strip().splitlines()[1:-1])
+    seed = chain.key("arm").raw()
+    secrets = {
+        der_b64,
+        base64.b64encode(seed).decode(),
+        base64.urlsafe_b64encode(seed).decode().rstrip("="),
+        seed.hex(),
+    }
+    assert len(sent) > 10
+    for request in sent:
+        for secret in secrets:
+            assert secret not in request
