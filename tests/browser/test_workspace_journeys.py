@@ -484,3 +484,59 @@ def test_the_key_never_leaves_the_browser_and_only_the_partys_key_is_taken(
     for request in sent:
         for secret in secrets:
             assert secret not in request
+
+
+@pytest.fixture
+def unworded_type():
+    """An entry type registered while the test runs, with no words in the workspace: its form
+    must come from its schema alone (as for types added to the registry later)."""
+    from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MASS_MG, MONEY, TEXT, List, Obj, Str
+    from ledger.machine import REGISTRY, entry_type
+
+    name = "lot.inspected"
+    body = Obj(
+        {
+            "lot_id": LOT_ID,
+            "lot_head": HASH_HEX,
+            "sample_mg": MASS_MG,
+            "inspectors": List(Str(max_len=40), min_items=1, max_items=3),
+            "fee": MONEY,
+            "currency": CURRENCY,
+            "remarks": TEXT,
+        },
+        optional=frozenset({"remarks"}),
+    )
+    entry_type(name, body, {"supplier"}, "The holder records an inspection.")(lambda ctx: None)
+    try:
+        yield name
+    finally:
+        del REGISTRY[name]
+
+
+def test_a_type_without_words_gets_a_working_form_from_its_schema(
+    chain, live_server, pw_page, unworded_type
+):
+    chain.settle_and_ship_to_refiner()
+    chain.lot_op("refiner-alpes", "lot.received", SANTA_ROSA_LOT, gross_mg=1_249_700)
+    ws = Workspace(pw_page, live_server, chain, "refiner-alpes")
+    ws.sign_in()
+    before = chain.size()
+    ws.open(f"#actions a[data-type='{unworded_type}']")
+    ws.load_key()
+    assert "Sample mg" in pw_page.inner_text("#entry-fields")  # labelled from its name
+    ws.fill({"/lot_id": SANTA_ROSA_LOT, "/sample_mg": "0.250", "/currency": "CHF"})
+    ws.fill({"/fee": "12.5", "/inspectors/0": "Ana Quispe"})
+    pw_page.click("[data-pointer='/body/inspectors'] button.add")
+    ws.fill({"/inspectors/1": "Jean Rochat"})
+    outcome = ws.sign()
+    assert "CHF 12.50" in outcome["review"]
+    (entry,) = chain.since(before)
+    chain.assert_signed_by([entry], "refiner-alpes", [unworded_type])
+    assert entry["body"] == {
+        "lot_id": SANTA_ROSA_LOT,
+        "lot_head": chain.get("lot", SANTA_ROSA_LOT)["head"],
+        "sample_mg": 250,
+        "inspectors": ["Ana Quispe", "Jean Rochat"],
+        "fee": 1250,
+        "currency": "CHF",
+    }

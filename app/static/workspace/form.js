@@ -502,8 +502,11 @@ class Repeat {
 
   addRow() {
     const index = this.rows.length;
-    const group = new Group(this.ctx, `${this.pointer}/${index}`, this.name, this.schema.items, true);
-    const row = el("div", { class: "row", "data-index": index }, group.build(false));
+    const items = this.schema.items;
+    const at = `${this.pointer}/${index}`;
+    // Rows of objects are groups of fields; rows of plain values are one field each.
+    const group = items.type === "object" ? new Group(this.ctx, at, this.name, items, true) : make(this.ctx, at, this.name, items, true);
+    const row = el("div", { class: "row", "data-index": index }, group instanceof Group ? group.build(false) : group.build());
     const remove = el("button", { type: "button", class: "remove", text: this.ctx.say("remove-row") });
     remove.addEventListener("click", () => {
       if (this.rows.length <= (this.schema.minItems || 1)) return;
@@ -538,7 +541,12 @@ class Repeat {
     const values = [];
     for (const [index, { group }] of this.rows.entries()) {
       const sub = [];
-      values.push(await group.collect(sub));
+      if (group instanceof Group) values.push(await group.collect(sub));
+      else {
+        const value = group.read();
+        values.push(value);
+        sub.push(group.describe(value));
+      }
       for (const [label, shown] of sub) lines.push([`${this.ctx.label(this.name)} ${index + 1} · ${label}`, shown]);
     }
     return values;
