@@ -61,7 +61,7 @@ class Leaf {
   }
 
   frame(...controls) {
-    const hint = this.schema.description ? el("small", { class: "hint", text: this.hint() }) : null;
+    const hint = this.hint() ? el("small", { class: "hint", text: this.hint() }) : null;
     this.node = el(
       "div",
       { class: "field", "data-pointer": this.pointer, "data-name": this.name },
