@@ -168,3 +168,15 @@ def test_a_form_outside_the_partys_roles_or_the_registry_is_refused(demo_app, tm
     assert "may not state" in refused.get_data(as_text=True)
     assert client.get("/workspace/sign/no.such").status_code == 404
     assert client.get("/workspace/sign/ledger.genesis").status_code == 404
+
+
+def test_arms_workspace_links_its_dashboard_and_offers_arms_entries(demo_app, tmp_path):
+    client = signed_in(demo_app, tmp_path, "arm")
+    html = client.get("/workspace?lang=es").get_data(as_text=True)
+    text = no_inline_script(html)
+    assert 'href="/arm/dashboard"' in html
+    assert "Panel de primas" in text
+    assert "Otorgar una autorización" in text
+    assert "Registrar una organización" in text
+    refiner = signed_in(demo_app, tmp_path, "refiner-alpes").get("/workspace")
+    assert 'href="/arm/dashboard"' not in refiner.get_data(as_text=True)

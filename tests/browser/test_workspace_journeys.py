@@ -540,3 +540,27 @@ def test_a_type_without_words_gets_a_working_form_from_its_schema(
         "fee": 1250,
         "currency": "CHF",
     }
+
+
+def test_the_workspace_fits_a_phone(chain, live_server, chromium_browser, request):
+    """At 390 px wide nothing makes the page scroll sideways: wide tables scroll in place."""
+    chain.settle_and_ship_to_refiner()
+    context = chromium_browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        ws = Workspace(page, live_server, chain, "refiner-alpes")
+        ws.sign_in()
+        overflow = "document.scrollingElement.scrollWidth - window.innerWidth"
+        assert page.evaluate(overflow) <= 0
+        assert page.is_visible(f"#incoming tr[data-lot='{SANTA_ROSA_LOT}'] a.action")
+        ws.open("#actions a[data-type='lot.refined']")
+        ws.load_key()
+        assert page.evaluate(overflow) <= 0
+        backend = request.node.callspec.params["database_url"]
+        shot = ARTIFACTS / f"workspace-refine-phone-{backend}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        _not_blank(shot)
+    finally:
+        context.close()

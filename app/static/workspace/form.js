@@ -79,6 +79,7 @@ class Leaf {
   }
 
   hint() {
+    if (this.name === "lot_id" && !this.headed) return ""; // a new lot has no head to fetch
     return this.ctx.text.hints[this.name] || "";
   }
 
@@ -421,7 +422,10 @@ class Group {
       const sub = properties[member];
       const at = `${pointer}/${member}`;
       let field;
-      if (member === "lot_head" && lotField) field = new HeadLeaf(ctx, at, lotField);
+      if (member === "lot_head" && lotField) {
+        field = new HeadLeaf(ctx, at, lotField);
+        lotField.headed = true;
+      }
       else if (member === "terms_commitment") field = new TermsLeaf(ctx, at);
       else if (member === "currency" && sub.type === "string") {
         field = new TextLeaf(ctx, at, member, sub, need.has(member));
