@@ -189,3 +189,24 @@ def test_sealed_terms_draw_a_fresh_salt_and_commit_to_it(static_page):
     for one in sealed:
         assert len(one["terms"]["salt"]) == 32
         assert one["commitment"] == commitment(one["terms"])
+
+
+@pytest.mark.parametrize("levels", [32, 33, 34, 35])
+def test_nesting_limit_is_the_cores(static_page, levels):
+    """The deepest nesting the core accepts is exactly the deepest the browser accepts."""
+    from ledger.errors import LedgerError
+
+    value: object = []
+    for _ in range(levels - 1):
+        value = [value]
+    try:
+        expected = canonical_bytes(value)
+    except LedgerError:
+        expected = None
+    got = js(
+        static_page,
+        "try { return c.canonicalText(arg); } catch (e) { return null; }",
+        value,
+    )
+    assert (got.encode() if got is not None else None) == expected
+    assert (expected is None) == (levels > 33)
