@@ -292,6 +292,7 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
     step(0.40)
     for lot in paid:
         lot.due = _due(demo.engine, lot.obligation)
+        evidence, commitment = terms.seal_evidence(f"bank transfer {lot.obligation}")
         demo.state(
             "fab-andina",
             "premium.paid",
@@ -300,8 +301,9 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
                 "amount": lot.due,
                 "currency": "USD",
                 "paid_on": demo.day,
-                "evidence": f"bank transfer {lot.obligation}",
+                "evidence_commitment": commitment,
             },
+            private=evidence,
         )
     step(0.50)
     for lot in paid:

@@ -4,14 +4,14 @@ proofs, and witness cosignatures."""
 from __future__ import annotations
 
 import base64
-import json
 
 from flask import Response, current_app, request
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from app import checkpoints, db, provenance
+from app import auth, checkpoints, db, provenance
 from app.db import log
+from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import merkle
 
@@ -136,11 +136,14 @@ def consistency(query):
 @blp.route("/lots/<string:lot_id>/bundle", methods=["GET"])
 @blp.response(200, description="the lot's provenance bundle (JSON; verify with ledger.verify)")
 def bundle(lot_id: str):
-    """Everything needed to verify the lot's provenance offline."""
-    key = checkpoints.load_operator_key(current_app.config["OPERATOR_KEY_FILE"])
-    document = provenance.build(
-        db.get_engine(), key, lot_id, current_app.config["CHECKPOINT_MAX_AGE_SECONDS"]
-    )
-    response = Response(json.dumps(document, indent=1), mimetype="application/json")
+    """Everything needed to verify the lot's provenance offline.
+
+    Public for published, claimed and retired lots; other lots only for their readers
+    (404 alike for a lot that does not exist and one the caller may not see).
+    """
+    with reading(db.get_engine()) as connection:
+        auth.viewable_lot(SqlStore(connection), lot_id)
+    text, _ = provenance.cached_bundle(lot_id)
+    response = Response(text, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{lot_id}.bundle.json"'
     return response

@@ -6,14 +6,16 @@ premiums were paid) and never a commercial figure: no price, premium amount or p
 
 from __future__ import annotations
 
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import qrcode
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathFillImage
 
-from app import checkpoints, db, provenance
+from app import auth, checkpoints, db, provenance
+from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger.bundle import Provenance, verify_bundle
 from ledger.checkpoint import parse_checkpoint
@@ -66,13 +68,26 @@ FAILURES = {
 
 @bp.get("/lots/<lot_id>")
 def lot_page(lot_id: str):
-    """A lot's provenance, verified on every request; an HTML 404 for an unknown lot."""
+    """A lot's provenance, verified once per lot and checkpoint; an HTML 404 for a lot that does
+    not exist or that the visitor may not see (the same page, so existence does not leak)."""
     try:
-        bundle = _bundle(lot_id)
+        with reading(db.get_engine()) as connection:
+            auth.viewable_lot(SqlStore(connection), lot_id)
     except LedgerError as exc:
-        if exc.code != "unknown-lot":
+        if exc.code != "not-found":
             raise
         return render_template("provenance.html", lot_id=lot_id, missing=True), 404
+    _, bundle = provenance.cached_bundle(lot_id)
+    cache = provenance.cache()
+    key = cache.key("page", lot_id, _size(bundle), bundle["checkpoint"])
+    return cache.get_or_make(key, lambda: _render(lot_id, bundle))
+
+
+def _size(bundle: dict) -> int:
+    return parse_checkpoint(parse_note(bundle["checkpoint"])[0]).size
+
+
+def _render(lot_id: str, bundle: dict) -> str:
     links = _links(lot_id)
     try:
         page = _page(bundle)
@@ -83,27 +98,29 @@ def lot_page(lot_id: str):
     return render_template("provenance.html", lot_id=lot_id, page=page, **links)
 
 
-def _bundle(lot_id: str) -> dict:
-    key = checkpoints.load_operator_key(current_app.config["OPERATOR_KEY_FILE"])
-    max_age = current_app.config["CHECKPOINT_MAX_AGE_SECONDS"]
-    return provenance.build(db.get_engine(), key, lot_id, max_age)
-
-
-def _verify(bundle: dict) -> Provenance:
-    """``verify_bundle`` against the operator key and witnesses the ledger itself names."""
+def _verify(bundle: dict) -> tuple[Provenance, dict[str, str]]:
+    """``verify_bundle`` against the operator key and witnesses the ledger itself names; also
+    which party runs each witness."""
     with reading(db.get_engine()) as connection:
         operator = checkpoints.operator_verifier(connection)
         witnesses = checkpoints.witness_verifiers(connection)
-    return verify_bundle(bundle, operator, witnesses)
+        runs = checkpoints.witness_parties(connection)
+    return verify_bundle(bundle, operator, witnesses), runs
+
+
+def public_url(path: str) -> str:
+    """``path`` under the configured public base URL (``LEDGER_PUBLIC_URL``), never the Host
+    header of the request: these links are printed on packaging as QR codes."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
 def _links(lot_id: str) -> dict:
-    page_url = url_for(".lot_page", lot_id=lot_id, _external=True)
+    page_url = public_url(f"/lots/{quote(lot_id, safe='')}")
     return {
         "page_url": page_url,
         "qr_svg": qr_svg(page_url),
-        "bundle_url": url_for("proofs.bundle", lot_id=lot_id, _external=True),
-        "key_url": url_for("proofs.verifier_key", _external=True),
+        "bundle_url": public_url(f"/api/v1/lots/{quote(lot_id, safe='')}/bundle"),
+        "key_url": public_url("/api/v1/verifier-key"),
     }
 
 
@@ -121,7 +138,7 @@ def qr_svg(url: str) -> Markup:
 
 def _page(bundle: dict) -> dict:
     """Everything the page shows, from the verified bundle only."""
-    p = _verify(bundle)
+    p, runs = _verify(bundle)
     checkpoint = parse_checkpoint(parse_note(bundle["checkpoint"])[0])
     entries = {record["seq"]: record["entry"] for record in bundle["records"]}
     lot = p.lot
@@ -148,7 +165,7 @@ def _page(bundle: dict) -> dict:
             "root": b64encode(checkpoint.root),
             "log": checkpoint.origin,
             "records": p.records,
-            "witnesses": [_party(p, name)["name"] for name in p.witnessed_by],
+            "witnesses": [_party(p, runs.get(name, name))["name"] for name in p.witnessed_by],
         },
     }
 
