@@ -23,9 +23,11 @@ from pathlib import Path
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import problems
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -97,6 +99,11 @@ def register(app: Flask) -> None:
     app.after_request(_headers)
     csrf.init_app(app)
     limiter.init_app(app)
+    app.register_error_handler(CSRFError, _csrf_failed)
+
+
+def _csrf_failed(exc: CSRFError) -> Response:
+    return problems.problem(400, "csrf-failed", exc.description)
 
 
 ANONYMOUS_ENDPOINTS = (

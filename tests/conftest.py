@@ -87,6 +87,7 @@ def app(database_url, tmp_path):
             "DEMO_KEYS_DIR": str(tmp_path / "demo-keys"),
             "SECRET_KEY_FILE": str(tmp_path / "secret-key"),
             "RATELIMIT_ENABLED": False,
+            "PUBLIC_URL": "https://ledger.test",
         }
     )
     yield application

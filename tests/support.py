@@ -26,6 +26,16 @@ def flask_transport(test_client):
     return send
 
 
+def text_transport(test_client):
+    """A ``ledger.witness`` transport (plain text) over Flask's test client."""
+
+    def send(method: str, path: str, body: str | None):
+        response = test_client.open(path, method=method, data=body, content_type="text/plain")
+        return response.status_code, response.get_data(as_text=True)
+
+    return send
+
+
 @dataclass
 class World:
     """The app, its engine, a client, and the signers of every party created so far."""
