@@ -135,9 +135,7 @@ def lot_readers(store: SqlStore, lot: dict) -> set[str]:
 
 def may_read(party: dict | None, readers: set[str]) -> bool:
     """True if ``party`` is a supervisor or one of ``readers``."""
-    return party is not None and bool(
-        SUPERVISORS & set(party["roles"]) or party["id"] in readers
-    )
+    return party is not None and bool(SUPERVISORS & set(party["roles"]) or party["id"] in readers)
 
 
 def not_found(what: str) -> LedgerError:

@@ -65,9 +65,7 @@ def operator_verifier(connection: Connection) -> Verifier:
 
 def witness_verifiers(connection: Connection) -> list[CosignatureVerifier]:
     """The active registered witness keys, as cosignature verifiers."""
-    return [
-        parse_cosigner_key(w["verifier_key"]) for w in active_witnesses(SqlStore(connection))
-    ]
+    return [parse_cosigner_key(w["verifier_key"]) for w in active_witnesses(SqlStore(connection))]
 
 
 def witness_parties(connection: Connection) -> dict[str, str]:

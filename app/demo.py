@@ -28,9 +28,9 @@ from app.appender import Appender
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import terms
+from ledger.checkpoint import parse_checkpoint
 from ledger.client import Signer
 from ledger.keys import PrivateKey
-from ledger.checkpoint import parse_checkpoint
 from ledger.note import parse_note
 from ledger.timefmt import format_instant
 from ledger.types.witness_keys import active_witnesses

@@ -118,6 +118,7 @@ TITLES = {
     "invalid-cosignature": "The posted cosignatures do not all verify against a witness key",
     "already-published": "The lot is already public",
     "rate-limited": "Too many requests; retry later",
+    "policy-not-met": "The bundle does not meet the verifier's policy",
     "csrf-failed": "The form's CSRF token is missing or not valid",
 }
 

@@ -260,7 +260,9 @@ def story(engine: Engine, keys_dir: Path, lots: int, filler_every: int, filler_s
             }
             evidence = None
             if kind == "premium.paid":
-                evidence, body["evidence_commitment"] = terms.seal_evidence(f"transfer {sale['seq']}")
+                evidence, body["evidence_commitment"] = terms.seal_evidence(
+                    f"transfer {sale['seq']}"
+                )
             demo.state(party, kind, body, private=evidence)
         dore.append(lot_id)
         if (number + 1) % filler_every == 0:

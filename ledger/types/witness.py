@@ -23,6 +23,8 @@ VERIFIER_KEY = Str(
     max_len=300,
     description="C2SP cosignature/v1 verifier key: schema-less URL name+hash+base64(0x04||key)",
 )
+
+
 def _save(ctx: Context, keys: list[dict]) -> None:
     ctx.store.put("meta", {"id": META_ID, "keys": keys})
 
