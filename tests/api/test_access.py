@@ -36,7 +36,6 @@ PUBLIC = [
     "/api/v1/checkpoint",
     "/api/v1/verifier-key",
     "/api/v1/proofs/inclusion/3",
-    "/api/v1/proofs/consistency?from=2&to=5",
     "/api/v1/entry-types",
     "/api/v1/healthz",
     "/api/openapi.json",

@@ -175,15 +175,19 @@ def test_forged_record_with_fresh_hash_fails_inclusion(bundle, operator):
 
 
 def test_inclusion_and_consistency_proofs_verify(client, demo_ledger):
+    early = parse_checkpoint(parse_note(client.get("/api/v1/checkpoint").text)[0])
     arm = bootstrap.load_or_create_key(demo_ledger / "arm.pem")
-    headers = bearer_for(client.application, Signer("arm", arm))
+    headers = bearer_for(client.application, Signer("arm", arm))  # the log grows
+    client.application.config["CHECKPOINT_MAX_AGE_SECONDS"] = 0
     checkpoint_note = client.get("/api/v1/checkpoint").get_data(as_text=True)
     text, _ = parse_note(checkpoint_note)
     checkpoint = parse_checkpoint(text)
+    assert checkpoint.size == early.size + 1
     for seq in (1, 7, checkpoint.size):
         proof = client.get(f"/api/v1/proofs/inclusion/{seq}?size={checkpoint.size}").get_json()
         record = client.get(f"/api/v1/log/{seq}", headers=headers).get_json()
         assert proof["entry_hash"] == record["entry_hash"]
+        assert proof["checkpoint"] == checkpoint_note
         verify_inclusion(
             bytes.fromhex(record["entry_hash"]),
             seq - 1,
@@ -191,15 +195,17 @@ def test_inclusion_and_consistency_proofs_verify(client, demo_ledger):
             [base64.b64decode(p) for p in proof["proof"]],
             checkpoint.root,
         )
-    early = client.get("/api/v1/proofs/inclusion/3?size=10").get_json()
-    consistency = client.get(f"/api/v1/proofs/consistency?from=10&to={checkpoint.size}")
+    consistency = client.get(f"/api/v1/proofs/consistency?from={early.size}&to={checkpoint.size}")
     verify_consistency(
-        10,
+        early.size,
         checkpoint.size,
         [base64.b64decode(p) for p in consistency.get_json()["proof"]],
-        base64.b64decode(early["root"]),
+        early.root,
         checkpoint.root,
     )
+    # Proofs and roots exist only for trees the operator signed.
+    assert client.get("/api/v1/proofs/inclusion/3?size=10").status_code == 404
+    assert client.get(f"/api/v1/proofs/consistency?from=10&to={early.size}").status_code == 404
     assert client.get("/api/v1/proofs/consistency?from=10&to=99999").status_code == 404
     assert client.get("/api/v1/proofs/inclusion/0").status_code == 404
 
