@@ -9,7 +9,7 @@ of this site.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
@@ -25,17 +25,24 @@ def safe_next(target: str | None) -> str:
     """``target`` if it is a path of this site; otherwise the dashboard.
 
     Refuses schemes, hosts (``//host``), backslashes (browsers read ``/\\host`` as a host),
-    control characters and anything outside the URL path and query characters.
+    control characters and anything outside the URL path and query characters, checked on the
+    text as given and once percent-decoded.
     """
-    if (
-        isinstance(target, str)
-        and _PATH.fullmatch(target)
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-        and not urlsplit(target).scheme
-    ):
+    if isinstance(target, str) and _PATH.fullmatch(target) and _is_local(unquote(target)):
         return target
     return url_for("dashboard.dashboard")
+
+
+def _is_local(path: str) -> bool:
+    parts = urlsplit(path)
+    return (
+        path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and not any(c < " " or c == "\x7f" for c in path)
+        and not parts.scheme
+        and not parts.netloc
+    )
 
 
 @bp.route("/login", methods=["GET"])
