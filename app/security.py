@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from pathlib import Path
 
@@ -44,7 +45,6 @@ HEADERS = {
 }
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def secret_key(path: Path) -> bytes:
@@ -73,16 +73,21 @@ def _headers(response: Response) -> Response:
 
 
 def _bounded_body() -> None:
-    """Read a body without Content-Length up to the limit; refuse one byte more (413)."""
+    """Read a body without Content-Length up to the limit; refuse one byte more (413).
+
+    Werkzeug would silently stop reading such a body at the limit, so a truncated body could
+    reach a view; here it is read from the server's input directly and replaced by its copy.
+    """
     limit = request.max_content_length
     if request.content_length is not None or limit is None:
         return
     if request.headers.get("Transfer-Encoding", "").lower() != "chunked":
         return
-    data = request.stream.read(limit + 1)
+    data = request.environ["wsgi.input"].read(limit + 1)
     if len(data) > limit:
         raise RequestEntityTooLarge()
-    request._cached_data = data
+    request.environ["wsgi.input"] = io.BytesIO(data)
+    request.environ["CONTENT_LENGTH"] = str(len(data))
 
 
 def register(app: Flask) -> None:
@@ -98,7 +103,9 @@ def register(app: Flask) -> None:
     app.before_request(_bounded_body)
     app.after_request(_headers)
     csrf.init_app(app)
-    limiter.init_app(app)
+    app.extensions["ledger_limiter"] = Limiter(
+        key_func=get_remote_address, app=app, default_limits=[]
+    )
     app.register_error_handler(CSRFError, _csrf_failed)
 
 
@@ -120,6 +127,7 @@ EXPENSIVE_ENDPOINTS = ("proofs.bundle", "proofs.cosign", "login.sign_in", "epcis
 
 def limit_endpoints(app: Flask) -> None:
     """Rate-limit the anonymous and the expensive endpoints, per client address."""
+    limiter = app.extensions["ledger_limiter"]
     for names, setting in (
         (ANONYMOUS_ENDPOINTS, "RATELIMIT_ANONYMOUS"),
         (EXPENSIVE_ENDPOINTS, "RATELIMIT_EXPENSIVE"),
