@@ -10,6 +10,8 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import Supply, text_transport
 
 from app import checkpoints
@@ -200,3 +202,54 @@ def test_the_service_checks_the_registered_witness_keys(world, engine, witnessed
         runs = checkpoints.witness_parties(connection)
     assert names == sorted(witnessed)
     assert runs == {NAME: "arm", OTHER: "jeweller-oro"}
+
+
+POSTS = st.lists(
+    st.tuples(
+        st.sampled_from(["valid", "stranger", "forged-first", "unknown-name", "both"]),
+        st.sampled_from([NAME, OTHER]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(posts=POSTS)
+def test_no_sequence_of_posts_makes_a_checkpoint_unreadable(world, client, witnessed, posts):
+    """Whatever is posted, the stored note opens for every reader, holds at most one line per
+    witness key, and changes only by a post whose every line verifies."""
+    note, cp = _latest(client)
+    operator = _operator(client)
+    keys = [parse_cosigner_key(cosigner_key(n, k.public.raw)) for n, k in witnessed.items()]
+    for kind, name in posts:
+        before = client.get(f"/api/v1/checkpoints/{cp.size}").text
+        valid = cosign(note, None, [], name, witnessed[name], operator)
+        posted = {
+            "valid": valid,
+            "stranger": cosign(note, None, [], name, PrivateKey.generate(), operator),
+            "forged-first": _with_forged_line_first(valid, name),
+            "unknown-name": add_signature(valid, "nobody.example/w", PrivateKey.generate()),
+            "both": cosign(
+                valid,
+                None,
+                [],
+                OTHER if name == NAME else NAME,
+                witnessed[OTHER if name == NAME else NAME],
+                operator,
+            ),
+        }[kind]
+        response = _post(client, cp.size, posted)
+        after = client.get(f"/api/v1/checkpoints/{cp.size}").text
+        if kind in ("valid", "both"):
+            assert response.status_code == 200, response.text
+        else:
+            assert response.status_code == 422
+            assert after == before
+        _, names = open_checkpoint(after, operator, keys)
+        _, lines = parse_note(after)
+        assert len(lines) <= 1 + len(witnessed)
+        assert len({(s.name, s.key_hash) for s in lines}) == len(lines)
+        assert set(names) == {s.name for s in lines[1:]}
