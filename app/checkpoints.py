@@ -144,7 +144,11 @@ def add_cosignature(engine: Engine, size: int, cosigned: str) -> Stored:
     witness key, and two lines for one witness key.
     """
     with writing(engine) as connection:
-        stored = at_size(connection, size)
+        stored = _row(  # locked: concurrent posts of two witnesses both keep their line
+            connection.execute(
+                select(checkpoints).where(checkpoints.c.size == size).with_for_update()
+            ).first()
+        )
         if stored is None:
             raise LedgerError("unknown-checkpoint", f"no checkpoint of size {size}", status=404)
         known = {(w.name, w.key_hash): w for w in witness_verifiers(connection)}

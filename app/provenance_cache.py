@@ -1,9 +1,10 @@
-"""Rendered provenance bundles and pages, kept per lot and signed checkpoint.
+"""Provenance bundles and the verified content of their pages, kept per lot and checkpoint.
 
 A bundle (and the page verified from it) depends only on the log up to the checkpoint it is
 built against, so it is built and verified once per lot and checkpoint, not on every view. The
 key includes a digest of the checkpoint's note, so a new witness cosignature gives a new
-bundle. Each process keeps the most recently used ``MAX_ENTRIES``.
+bundle. Nothing of a visitor is kept (pages are rendered per request from the cached content).
+Each process keeps the most recently used ``MAX_ENTRIES``.
 """
 
 from __future__ import annotations

@@ -80,22 +80,27 @@ def lot_page(lot_id: str):
     _, bundle = provenance.cached_bundle(lot_id)
     cache = provenance.cache()
     key = cache.key("page", lot_id, _size(bundle), bundle["checkpoint"])
-    return cache.get_or_make(key, lambda: _render(lot_id, bundle))
+    # What the page shows is cached; it is rendered per request, since the header carries the
+    # visitor's own sign-out form and CSRF token.
+    return render_template(
+        "provenance.html", **cache.get_or_make(key, lambda: _content(lot_id, bundle))
+    )
 
 
 def _size(bundle: dict) -> int:
     return parse_checkpoint(parse_note(bundle["checkpoint"])[0]).size
 
 
-def _render(lot_id: str, bundle: dict) -> str:
+def _content(lot_id: str, bundle: dict) -> dict:
+    """The page's template values: the verified provenance, or why it failed."""
     links = _links(lot_id)
     try:
         page = _page(bundle)
     except LedgerError as exc:
         current_app.logger.warning("bundle of %s failed verification: %s", lot_id, exc)
         failure = {"code": exc.code, "reason": FAILURES.get(exc.code, "the records do not verify")}
-        return render_template("provenance.html", lot_id=lot_id, failure=failure, **links)
-    return render_template("provenance.html", lot_id=lot_id, page=page, **links)
+        return {"lot_id": lot_id, "failure": failure, **links}
+    return {"lot_id": lot_id, "page": page, **links}
 
 
 def _verify(bundle: dict) -> tuple[Provenance, dict[str, str]]:

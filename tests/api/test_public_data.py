@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import Supply, sign_in
+from support import Supply, csrf_token, sign_in
 
 from app.db.store import SqlStore
 from app.db.tables import private_data
@@ -156,3 +156,16 @@ def test_public_means_published_by_the_holder_claimed_or_retired_and_never_in_tr
         assert public
     else:
         assert public == (lot["published_by"] == lot["holder"])
+
+
+def test_a_cached_page_carries_nothing_of_an_earlier_visitor(world, client, supply, app):
+    world.state("asmo-iquira", "lot.published", {"lot_id": LOT})
+    reader = app.test_client()
+    sign_in(reader, world.signers["arm"])
+    signed_in = reader.get(f"/lots/{LOT}").text
+    assert "Sign out" in signed_in
+    token = csrf_token(signed_in)
+    anonymous = client.get(f"/lots/{LOT}").text
+    assert "Sign out" not in anonymous
+    assert token not in anonymous
+    assert 'class="signed-in"' not in anonymous
