@@ -167,6 +167,15 @@ def test_witness_and_entry_keys_are_never_the_same(world, client, witnessed):
     assert foreign.value.code == "not-own-witness"
 
 
+def test_a_witness_takes_neither_the_logs_name_nor_a_malformed_one(world, client, witnessed):
+    for name, code in (("test.gold-ledger/log", "invalid-entry"), ("arm", "invalid-entry")):
+        key = cosigner_key(name, PrivateKey.generate().public.raw)
+        with pytest.raises(LedgerHTTPError) as refused:
+            world.state("arm", "witness.registered", {"party_id": "arm", "verifier_key": key})
+        assert refused.value.code == code
+        assert refused.value.problem["pointer"] == "/body/verifier_key"
+
+
 def test_the_witness_command_cosigns_keeps_its_state_and_refuses_a_fork(
     world, client, witnessed, tmp_path
 ):
