@@ -23,6 +23,7 @@ from ledger.errors import LedgerError
 from ledger.keys import b64encode
 from ledger.note import parse_note
 from ledger.timefmt import parse_instant
+from ledger.types.publication import is_public
 from ledger.verify import CLAIMS
 
 bp = Blueprint("provenance", __name__)
@@ -72,7 +73,7 @@ def lot_page(lot_id: str):
     not exist or that the visitor may not see (the same page, so existence does not leak)."""
     try:
         with reading(db.get_engine()) as connection:
-            auth.viewable_lot(SqlStore(connection), lot_id)
+            lot = auth.viewable_lot(SqlStore(connection), lot_id)
     except LedgerError as exc:
         if exc.code != "not-found":
             raise
@@ -82,9 +83,8 @@ def lot_page(lot_id: str):
     key = cache.key("page", lot_id, _size(bundle), bundle["checkpoint"])
     # What the page shows is cached; it is rendered per request, since the header carries the
     # visitor's own sign-out form and CSRF token.
-    return render_template(
-        "provenance.html", **cache.get_or_make(key, lambda: _content(lot_id, bundle))
-    )
+    content = cache.get_or_make(key, lambda: _content(lot_id, bundle))
+    return render_template("provenance.html", readers_only=not is_public(lot), **content)
 
 
 def _size(bundle: dict) -> int:

@@ -52,7 +52,9 @@ def test_a_lot_in_transit_is_not_public(world, client, supply, app):
     for party in ("asmo-iquira", "fab-andes", "arm"):
         reader = app.test_client()
         sign_in(reader, world.signers[party])
-        assert reader.get(f"/lots/{LOT}").status_code == 200, party
+        seen = reader.get(f"/lots/{LOT}")
+        assert seen.status_code == 200, party
+        assert "This lot is not public" in seen.text
         headers = world.headers(party)
         assert client.get(f"/api/v1/lots/{LOT}/bundle", headers=headers).status_code == 200
     world.register("jeweller-x", ["licensee"])
@@ -67,6 +69,7 @@ def test_publication_is_the_holders_and_ends_when_the_lot_moves(world, client, s
     assert refused.value.code == "not-holder"
     world.state("asmo-iquira", "lot.published", {"lot_id": LOT})
     assert _anonymous(client) == (200, 200)
+    assert "This lot is not public" not in client.get(f"/lots/{LOT}").text
     supply.ship(LOT, "asmo-iquira", "fab-andes")
     assert _anonymous(client) == (404, 404)  # in transit: never public
     supply.receive(LOT, "fab-andes", 1_000_000)
