@@ -183,3 +183,50 @@ def test_safe_next_only_ever_yields_a_path_of_this_site(app, target):
             assert not parts.netloc
             assert "\\" not in result
             assert all(c in string.printable and c not in "\t\n\r\x0b\x0c " for c in result)
+
+
+STEPS = st.lists(
+    st.sampled_from(["issue", "add-key", "revoke-key", "revoke-token"]), min_size=1, max_size=8
+)
+PARTIES = iter(range(10**6))
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=STEPS)
+def test_a_token_works_exactly_while_it_and_its_issuing_key_are_live(buyer, client, steps):
+    """Model: a token is accepted iff it is not revoked and the key that issued it is active."""
+    world = buyer
+    party = f"party-{next(PARTIES)}"
+    world.register(party, ["supplier"])
+    keys = [world.signers[party]]  # active keys, newest last
+    tokens: dict[str, tuple[str, bool]] = {}  # bearer -> (issuing key id, revoked)
+    revoked_keys: set[str] = set()
+    for step in steps:
+        signer = keys[-1]
+        if step == "issue":
+            bearer = LedgerClient(world.client.transport).issue_token(signer)
+            tokens[bearer] = (signer.key.public.key_id, False)
+        elif step == "add-key":
+            new = PrivateKey.generate()
+            world.client.state(
+                signer, "key.added", {"party_id": party, "public_key": new.public.b64}
+            )
+            keys.append(type(signer)(party, new))
+        elif step == "revoke-key" and len(keys) > 1:
+            old = keys.pop(0)
+            world.client.state(
+                keys[-1], "key.revoked", {"party_id": party, "key_id": old.key.public.key_id}
+            )
+            revoked_keys.add(old.key.public.key_id)
+        elif step == "revoke-token":
+            live = [b for b, (_, gone) in tokens.items() if not gone]
+            if live:
+                world.client.state(signer, "token.revoked", {"token_id": live[0].split(".")[0]})
+                tokens[live[0]] = (tokens[live[0]][0], True)
+    for bearer, (key_id, gone) in tokens.items():
+        status = client.get(
+            f"/api/v1/parties/{party}/holdings", headers={"Authorization": f"Bearer {bearer}"}
+        ).status_code
+        assert status == (401 if gone or key_id in revoked_keys else 200), (steps, key_id)
