@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app import config, i18n, problems
+from app import config, i18n, problems, security
 from app.db.engine import make_engine
 from app.schemas import BigIntConverter
+from app.web_sessions import ServerSessionInterface
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -21,10 +22,26 @@ def create_app(overrides: dict | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "<token_id>.<secret>: a token the party issued itself "
+                        "with a signed token.issued entry",
+                    }
+                }
+            },
+            # Public reads need nothing; everything else takes the bearer token.
+            "security": [{}, {"bearerAuth": []}],
+        },
     )
     app.config.update(overrides or {})
     app.url_map.converters["int"] = BigIntConverter  # before any route is added
     app.extensions["ledger_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.session_interface = ServerSessionInterface(app.extensions["ledger_engine"])
+    security.register(app)
 
     api = problems.ProblemApi(app)
     from app.api import entries, epcis, health, log, lots, parties, proofs, reports
@@ -40,6 +57,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         epcis.blp,
     ):
         api.register_blueprint(blueprint)
+        security.csrf.exempt(blueprint)  # bearer tokens and signatures, never cookies
 
     from app.web import dashboard, exports, login, provenance, workspace
 
@@ -50,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app import cli, docs_assets
 
     docs_assets.register(app)
+    security.limit_endpoints(app)
     cli.register(app)
     problems.register(app)
     return app

@@ -1,8 +1,12 @@
 """Signed checkpoints of the log (C2SP tlog-checkpoint), proofs, and witness cosignatures.
 
 The operator signs with its Ed25519 key under the key name = the log's origin (from genesis).
-ARM witnesses: it checks each new checkpoint is consistent with the last one it signed and
-returns a tlog-cosignature/v1 line, which is verified against ARM's active keys and stored.
+Witnesses (registered by ``witness.registered`` entries, each with its own cosignature key)
+check each new checkpoint is consistent with the last one they cosigned and post a
+tlog-cosignature/v1 line. A posted note is refused unless every line in it is the operator's
+stored signature or a cosignature that verifies against an active witness key; the stored note
+keeps at most one line per witness key (a newer valid cosignature replaces the older), so no
+POST can make a checkpoint unreadable or grow it past the number of witnesses.
 """
 
 from __future__ import annotations
@@ -20,11 +24,17 @@ from app.db.store import SqlStore
 from app.db.tables import checkpoints
 from app.db.uow import reading, writing
 from ledger import merkle
-from ledger.checkpoint import Checkpoint, CosignatureVerifier, open_checkpoint, sign_checkpoint
+from ledger.checkpoint import (
+    Checkpoint,
+    CosignatureVerifier,
+    parse_cosigner_key,
+    sign_checkpoint,
+)
 from ledger.errors import LedgerError
-from ledger.keys import PrivateKey, PublicKey
-from ledger.note import Verifier, parse_note, verifier_key
+from ledger.keys import PrivateKey, PublicKey, b64encode
+from ledger.note import SIGNATURE_PREFIX, NoteSignature, Verifier, parse_note, verifier_key
 from ledger.timefmt import now, parse_instant
+from ledger.types.witness_keys import active_witnesses, witnesses
 
 
 @dataclass(frozen=True)
@@ -54,14 +64,13 @@ def operator_verifier(connection: Connection) -> Verifier:
 
 
 def witness_verifiers(connection: Connection) -> list[CosignatureVerifier]:
-    """ARM's active keys as cosignature verifiers, under the key name ``arm`` party id."""
-    store = SqlStore(connection)
-    arm = store.get("meta", "ledger")["arm"]
-    return [
-        CosignatureVerifier(arm, PublicKey.from_b64(k["public_key"]))
-        for k in store.find("key", "party", arm)
-        if k["revoked_at"] is None
-    ]
+    """The active registered witness keys, as cosignature verifiers."""
+    return [parse_cosigner_key(w["verifier_key"]) for w in active_witnesses(SqlStore(connection))]
+
+
+def witness_parties(connection: Connection) -> dict[str, str]:
+    """Witness name -> the id of the party that runs it (every witness ever registered)."""
+    return {w["name"]: w["party"] for w in witnesses(SqlStore(connection))}
 
 
 def load_operator_key(path: str) -> PrivateKey:
@@ -128,32 +137,55 @@ def consistency(connection: Connection, size1: int, size2: int) -> list[bytes]:
 
 
 def add_cosignature(engine: Engine, size: int, cosigned: str) -> Stored:
-    """Verify a witness's cosigned copy of checkpoint ``size`` and keep its cosignature lines."""
+    """Keep the verified witness cosignatures of a posted copy of checkpoint ``size``.
+
+    Refuses (``invalid-cosignature``, nothing stored) a note for other text, any line that is
+    neither the operator's stored signature nor a cosignature verifying against an active
+    witness key, and two lines for one witness key.
+    """
     with writing(engine) as connection:
-        stored = at_size(connection, size)
+        stored = _row(  # locked: concurrent posts of two witnesses both keep their line
+            connection.execute(
+                select(checkpoints).where(checkpoints.c.size == size).with_for_update()
+            ).first()
+        )
         if stored is None:
             raise LedgerError("unknown-checkpoint", f"no checkpoint of size {size}", status=404)
-        witnesses = witness_verifiers(connection)
-        text, _ = parse_note(stored.note)
-        cosigned_text, signatures = parse_note(cosigned)
-        if cosigned_text != text:
-            raise LedgerError("invalid-note", "the cosigned note is not this checkpoint")
-        _, witnessed = open_checkpoint(cosigned, operator_verifier(connection), witnesses)
-        if not witnessed:
-            raise LedgerError("invalid-note", "no valid cosignature from a known witness")
-        names = {w.name for w in witnesses}
-        lines = stored.note.rstrip("\n").split("\n")
-        for signature in signatures:
-            line = _line_of(cosigned, signature.name)
-            if signature.name in names and line not in lines:
-                lines.append(line)
-        note = "\n".join(lines) + "\n"
+        known = {(w.name, w.key_hash): w for w in witness_verifiers(connection)}
+        text, kept = parse_note(stored.note)
+        posted_text, posted = parse_note(cosigned)
+        if posted_text != text:
+            raise _refused("the posted note is not this checkpoint")
+        operator = kept[0]
+        lines = {(s.name, s.key_hash): s for s in kept[1:] if (s.name, s.key_hash) in known}
+        fresh_lines: dict[tuple[str, bytes], NoteSignature] = {}
+        for signature in posted:
+            slot = (signature.name, signature.key_hash)
+            if signature == operator:
+                continue
+            witness = known.get(slot)
+            if witness is None:
+                raise _refused(f"{signature.name} is not an active witness key of this ledger")
+            if not witness.verify(text.encode("utf-8"), signature.signature):
+                raise _refused(f"the cosignature of {signature.name} does not verify")
+            if slot in fresh_lines:
+                raise _refused(f"two cosignatures of {signature.name}")
+            fresh_lines[slot] = signature
+        if not fresh_lines:
+            raise _refused("no cosignature from a witness of this ledger")
+        lines.update(fresh_lines)
+        note = text + "\n" + "".join(_line(s) for s in [operator, *lines.values()])
         connection.execute(update(checkpoints).where(checkpoints.c.size == size).values(note=note))
     return Stored(stored.size, stored.root, note, stored.created_at)
 
 
-def _line_of(note: str, name: str) -> str:
-    return next(line for line in note.split("\n") if line.startswith(f"\u2014 {name} "))
+def _refused(detail: str) -> LedgerError:
+    return LedgerError("invalid-cosignature", detail, status=422)
+
+
+def _line(signature: NoteSignature) -> str:
+    encoded = b64encode(signature.key_hash + signature.signature)
+    return f"{SIGNATURE_PREFIX}{signature.name} {encoded}\n"
 
 
 def verifier_key_text(connection: Connection) -> str:

@@ -25,4 +25,11 @@ def from_environment(instance_path: str) -> dict:
         "MAX_ENTRY_AGE_SECONDS": _int("LEDGER_MAX_ENTRY_AGE_SECONDS", 24 * 3600),
         "DEMO_KEYS_DIR": os.environ.get("LEDGER_DEMO_KEYS_DIR", str(instance / "demo-keys")),
         "CHECKPOINT_MAX_AGE_SECONDS": _int("LEDGER_CHECKPOINT_MAX_AGE_SECONDS", 5),
+        "PUBLIC_URL": os.environ.get("LEDGER_PUBLIC_URL", "http://127.0.0.1:8000"),
+        "PROXY_HOPS": _int("LEDGER_PROXY_HOPS", 0),
+        "SECURE_COOKIES": os.environ.get("LEDGER_SECURE_COOKIES", "") == "1",
+        "SECRET_KEY_FILE": os.environ.get("LEDGER_SECRET_KEY_FILE", str(instance / "secret-key")),
+        "RATELIMIT_STORAGE_URI": os.environ.get("LEDGER_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ANONYMOUS": os.environ.get("LEDGER_RATELIMIT_ANONYMOUS", "120 per minute"),
+        "RATELIMIT_EXPENSIVE": os.environ.get("LEDGER_RATELIMIT_EXPENSIVE", "30 per minute"),
     }

@@ -28,9 +28,12 @@ from app.appender import Appender
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import terms
+from ledger.checkpoint import parse_checkpoint
 from ledger.client import Signer
 from ledger.keys import PrivateKey
+from ledger.note import parse_note
 from ledger.timefmt import format_instant
+from ledger.types.witness_keys import active_witnesses
 
 ECO = {"mercury": False, "cyanide": False, "gravimetric_only": True}
 CONVENTIONAL = {"mercury": True, "cyanide": False, "gravimetric_only": False}
@@ -146,7 +149,8 @@ def _lots_touched(body: dict) -> list[str]:
 
 
 def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, scale: int = 1) -> int:
-    """Create the genesis and ``scale`` seasons of trade ending yesterday; returns the size."""
+    """Create the genesis and ``scale`` seasons of trade ending yesterday, make a bar public and
+    have ARM's witness cosign the final checkpoint; returns the size."""
     end = datetime.now(UTC) - timedelta(hours=12)
     season = min(SEASON, HALF_YEAR / scale)
     start = end - season * scale - timedelta(days=5)
@@ -196,13 +200,13 @@ def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, sca
         "certificate.suspended",
         {"certificate_id": "FM-005", "reason": "mercury handling non-conformity at audit"},
     )
-    return int(
-        demo.state(
-            "jeweller-lumiere",
-            "key.added",
-            {"party_id": "jeweller-lumiere", "public_key": PrivateKey.generate().public.b64},
-        )["seq"]
+    demo.state(
+        "jeweller-lumiere",
+        "key.added",
+        {"party_id": "jeweller-lumiere", "public_key": PrivateKey.generate().public.b64},
     )
+    demo.state("jeweller-lumiere", "lot.published", {"lot_id": "BAR-2026-0002"})
+    return witness_by_arm(engine, keys_dir, operator)
 
 
 @dataclass
@@ -292,6 +296,7 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
     step(0.40)
     for lot in paid:
         lot.due = _due(demo.engine, lot.obligation)
+        evidence, commitment = terms.seal_evidence(f"bank transfer {lot.obligation}")
         demo.state(
             "fab-andina",
             "premium.paid",
@@ -300,8 +305,9 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
                 "amount": lot.due,
                 "currency": "USD",
                 "paid_on": demo.day,
-                "evidence": f"bank transfer {lot.obligation}",
+                "evidence_commitment": commitment,
             },
+            private=evidence,
         )
     step(0.50)
     for lot in paid:
@@ -372,3 +378,38 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
         product="Fairmined gold wedding band, 18k",
     )
     demo.lot_op("jeweller-oro-verde", "lot.retired", f"RING-{tag}0001", reason="sold_to_consumer")
+
+
+ARM_WITNESS = "witness.arm.example/gold-ledger"
+
+
+def witness_by_arm(engine: Engine, keys_dir: Path, operator: PrivateKey) -> int:
+    """ARM registers its witness (a key of its own, ``arm-witness.pem``) and cosigns the latest
+    checkpoint as ``python -m ledger.witness run`` does, keeping its state beside its key;
+    returns the size of the cosigned checkpoint."""
+    from app import checkpoints
+    from ledger.checkpoint import cosign, cosigner_key
+    from ledger.witness import load_state, own_lines, save_state
+
+    demo = Demo(engine, keys_dir)
+    demo.key("arm")
+    witness = bootstrap.load_or_create_key(keys_dir / "arm-witness.pem")
+    with reading(engine) as connection:
+        registered = [w["name"] for w in active_witnesses(SqlStore(connection))]
+    if ARM_WITNESS not in registered:
+        verifier_key = cosigner_key(ARM_WITNESS, witness.public.raw)
+        demo.state("arm", "witness.registered", {"party_id": "arm", "verifier_key": verifier_key})
+    stored = checkpoints.publish(engine, operator)
+    state = keys_dir / "arm-witness.state.json"
+    with reading(engine) as connection:
+        operator_verifier = checkpoints.operator_verifier(connection)
+        previous = load_state(state)
+        proof = (
+            checkpoints.consistency(connection, previous.size, stored.size)
+            if previous is not None and 0 < previous.size < stored.size
+            else []
+        )
+    note = cosign(stored.note, previous, proof, ARM_WITNESS, witness, operator_verifier)
+    save_state(state, parse_checkpoint(parse_note(stored.note)[0]))
+    checkpoints.add_cosignature(engine, stored.size, own_lines(note, ARM_WITNESS))
+    return stored.size

@@ -13,13 +13,14 @@ import gettext
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from urllib.parse import urlsplit
 
 import pycountry
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 from flask import Blueprint, Flask, redirect, request
 from flask_babel import Babel, get_locale
+
+from app.site_paths import is_site_path
 
 LOCALES = ("en", "es")
 COOKIE = "ledger_lang"
@@ -66,24 +67,11 @@ def country(code: str | None) -> dict:
     return {"code": code, "name": _country_names(language()).gettext(name), "flag": found.flag}
 
 
-def _same_site(target: str) -> bool:
-    """A path on this site only: browsers read ``//host`` and ``/\\host`` as another site."""
-    parts = urlsplit(target)
-    return (
-        target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and not parts.scheme
-        and not parts.netloc
-        and target.isprintable()
-    )
-
-
 @bp.get("/language/<code>")
 def switch(code: str):
     """Remember the chosen language and go back to the page the switcher was on."""
     target = request.args.get("next", "/")
-    if not _same_site(target):
+    if not is_site_path(target):
         target = "/"
     response = redirect(target, code=303)
     if code in LOCALES:

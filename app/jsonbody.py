@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from ledger import jsonlimits
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -22,12 +22,13 @@ def _no_constants(name: str) -> object:
 
 
 def json_body() -> object:
-    """The request's JSON document; refuses other media types, duplicates, NaN and Infinity."""
+    """The request's JSON document; refuses other media types, duplicates, NaN, Infinity and
+    nesting deeper than ``ledger.jsonlimits.MAX_DEPTH``."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the entry as application/json")
     raw = request.get_data(cache=True)  # size already bounded by MAX_CONTENT_LENGTH
     try:
-        return json.loads(
+        return jsonlimits.loads(
             raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants
         )
     except (UnicodeDecodeError, ValueError) as exc:

@@ -109,6 +109,17 @@ TITLES = {
     "empty-log": "The ledger has no genesis entry yet",
     "unknown-checkpoint": "No checkpoint of that size",
     "invalid-bundle": "The provenance bundle does not verify",
+    "evidence-mismatch": "The private payment evidence does not match the signed commitment",
+    # witnesses and publication
+    "key-reuse": "Entry-signing keys and witness keys must be distinct",
+    "not-own-witness": "A party registers only its own witness (or ARM does)",
+    "witness-exists": "The witness key or name is already registered",
+    "witness-already-revoked": "The witness key is already revoked",
+    "invalid-cosignature": "The posted cosignatures do not all verify against a witness key",
+    "already-published": "The lot is already public",
+    "rate-limited": "Too many requests; retry later",
+    "policy-not-met": "The bundle does not meet the verifier's policy",
+    "csrf-failed": "The form's CSRF token is missing or not valid",
 }
 
 PROBLEM_JSON = "application/problem+json"
@@ -180,6 +191,7 @@ _HTTP_CODES = {
     413: "too-large",
     415: "unsupported-media-type",
     422: "invalid-request",
+    429: "rate-limited",
     503: "unavailable",
 }
 

@@ -10,13 +10,16 @@ These are exactly the records the rules read when the bundle is replayed offline
 from __future__ import annotations
 
 import base64
+import json
 
+from flask import current_app
 from sqlalchemy import Engine
 
-from app import checkpoints
+from app import checkpoints, db
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
+from app.provenance_cache import ProvenanceCache
 from ledger import merkle
 from ledger.bundle import FORMAT
 from ledger.errors import LedgerError
@@ -106,3 +109,22 @@ def build(engine: Engine, operator_key: PrivateKey, lot_id: str, max_age_seconds
         "records": [record.to_json() for record in records],
         "proofs": proofs,
     }
+
+
+def cache() -> ProvenanceCache:
+    """This application's cache of bundles and pages."""
+    return current_app.extensions.setdefault("provenance_cache", ProvenanceCache())
+
+
+def cached_bundle(lot_id: str) -> tuple[str, dict]:
+    """The lot's bundle as served (JSON text) and as a document, built once per checkpoint."""
+    engine = db.get_engine()
+    key = checkpoints.load_operator_key(current_app.config["OPERATOR_KEY_FILE"])
+    max_age = current_app.config["CHECKPOINT_MAX_AGE_SECONDS"]
+    latest = checkpoints.fresh(engine, key, max_age)
+
+    def make() -> tuple[str, dict]:
+        document = build(engine, key, lot_id, max_age)
+        return json.dumps(document, indent=1), document
+
+    return cache().get_or_make(cache().key("bundle", lot_id, latest.size, latest.note), make)

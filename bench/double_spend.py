@@ -95,6 +95,7 @@ def prepare(engine, keys: Path) -> tuple[Demo, PrivateKey]:
     demo.lot_op("fab-1", "lot.received", LOT, gross_mg=1_000_000)
     due = 880 * 4_000_00 // 1000
     obligation = f"PRM-{sale['seq']}"
+    evidence, evidence_commitment = terms.seal_evidence("wire")
     demo.state(
         "fab-1",
         "premium.paid",
@@ -103,8 +104,9 @@ def prepare(engine, keys: Path) -> tuple[Demo, PrivateKey]:
             "amount": due,
             "currency": "USD",
             "paid_on": demo.day,
-            "evidence": "wire",
+            "evidence_commitment": evidence_commitment,
         },
+        private=evidence,
     )
     demo.state(
         "asmo-1",

@@ -258,9 +258,12 @@ def story(engine: Engine, keys_dir: Path, lots: int, filler_every: int, filler_s
                 "currency": "USD",
                 day: today,
             }
+            evidence = None
             if kind == "premium.paid":
-                body["evidence"] = f"transfer {sale['seq']}"
-            demo.state(party, kind, body)
+                evidence, body["evidence_commitment"] = terms.seal_evidence(
+                    f"transfer {sale['seq']}"
+                )
+            demo.state(party, kind, body, private=evidence)
         dore.append(lot_id)
         if (number + 1) % filler_every == 0:
             filler.grow(filler_size)

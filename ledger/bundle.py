@@ -18,6 +18,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ledger import jsonlimits
 from ledger.checkpoint import open_checkpoint
 from ledger.errors import LedgerError
 from ledger.machine import replay_record
@@ -59,6 +60,7 @@ def verify_bundle(
 ) -> Provenance:
     """Verify ``bundle`` fully, or raise ``LedgerError`` (code ``invalid-bundle`` and others)."""
     try:
+        jsonlimits.check_depth(bundle)
         return _verify(bundle, operator, witnesses)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _fail(f"malformed bundle: {type(exc).__name__}: {exc}") from exc

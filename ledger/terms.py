@@ -1,6 +1,7 @@
 """Commercial terms kept out of the public log: signed as a salted commitment, opened privately.
 
-A sale's price is commercial. The seller signs only ``terms_commitment`` = SHA-256 of
+A sale's price and a premium payment's evidence (a bank reference) are commercial; both are
+committed alike. The seller signs only ``terms_commitment`` = SHA-256 of
 ``TERMS_PREFIX`` + canonical JSON of ``{price, currency, salt}``; the terms themselves travel
 beside the entry (the submission's ``private`` member), are checked by the service against the
 commitment and the rules (price floor), and are stored apart from the log. Public provenance
@@ -43,3 +44,23 @@ def split_submission(document: object) -> tuple[object, dict | None]:
         entry = {k: v for k, v in document.items() if k != "private"}
         return entry, document["private"]
     return document, None
+
+
+EVIDENCE_PREFIX = b"gold-ledger/evidence/v1\n"
+EVIDENCE = Obj(
+    {
+        "evidence": Str(max_len=1000, description="payment evidence, e.g. a bank reference"),
+        "salt": Str(pattern=r"[A-Za-z0-9_-]{22,64}", min_len=22, max_len=64),
+    }
+)
+
+
+def evidence_commitment(evidence: dict) -> str:
+    """Hex SHA-256 commitment to a premium payment's ``{evidence, salt}``."""
+    return hashlib.sha256(EVIDENCE_PREFIX + canonical_bytes(evidence)).hexdigest()
+
+
+def seal_evidence(reference: str) -> tuple[dict, str]:
+    """Payment evidence with a random salt, and its commitment (``premium.paid`` signs it)."""
+    evidence = {"evidence": reference, "salt": secrets.token_urlsafe(24)}
+    return evidence, evidence_commitment(evidence)

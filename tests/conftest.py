@@ -85,6 +85,9 @@ def app(database_url, tmp_path):
             "DATABASE_URL": database_url,
             "OPERATOR_KEY_FILE": str(tmp_path / "operator.pem"),
             "DEMO_KEYS_DIR": str(tmp_path / "demo-keys"),
+            "SECRET_KEY_FILE": str(tmp_path / "secret-key"),
+            "RATELIMIT_ENABLED": False,
+            "PUBLIC_URL": "https://ledger.test",
         }
     )
     yield application

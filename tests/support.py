@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,16 @@ def flask_transport(test_client):
     def send(method: str, path: str, payload: dict | None, headers: dict[str, str]):
         response = test_client.open(path, method=method, json=payload, headers=headers)
         return response.status_code, response.get_json(silent=True)
+
+    return send
+
+
+def text_transport(test_client):
+    """A ``ledger.witness`` transport (plain text) over Flask's test client."""
+
+    def send(method: str, path: str, body: str | None):
+        response = test_client.open(path, method=method, data=body, content_type="text/plain")
+        return response.status_code, response.get_data(as_text=True)
 
     return send
 
@@ -215,6 +226,7 @@ class Supply:
         return self.receive(lot_id, to, gross_mg)
 
     def pay_and_confirm(self, obligation_id: str, amount: int) -> None:
+        evidence, commitment = terms.seal_evidence("SWIFT MT103 ref 2026-0001")
         self.world.state(
             "fab-andes",
             "premium.paid",
@@ -223,8 +235,9 @@ class Supply:
                 "amount": amount,
                 "currency": "USD",
                 "paid_on": DAY,
-                "evidence": "SWIFT MT103 ref 2026-0001",
+                "evidence_commitment": commitment,
             },
+            private=evidence,
         )
         self.world.state(
             "asmo-iquira",
@@ -269,10 +282,24 @@ def bearer_for(app: Flask, signer: Signer) -> dict[str, str]:
     return {"Authorization": f"Bearer {client.issue_token(signer)}"}
 
 
-def sign_in(client, signer: Signer) -> None:
-    """Authenticate ``client`` (a Flask test client) as ``signer`` with a fresh API token."""
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client, signer: Signer) -> str:
+    """Sign ``client`` (a Flask test client) in as ``signer`` through the login form, with a
+    fresh API token; returns the token."""
     token = LedgerClient(flask_transport(client.application.test_client())).issue_token(signer)
-    client.set_cookie("ledger_token", token)
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"token": token, "next": "/arm/dashboard", "csrf_token": csrf_token(form.text)},
+    )
+    assert response.status_code == 303, response.text
+    return token
 
 
 def demo_arm(keys_dir: Path) -> Signer:

@@ -6,7 +6,7 @@ import functools
 import json
 
 from flask import Response, current_app
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from app import auth, db
 from app.db import log
@@ -51,10 +51,7 @@ def lot_epcis(lot_id: str):
     with reading(db.get_engine()) as connection:
         store = SqlStore(connection)
         get = functools.partial(store.get, "lot")
-        lot = get(lot_id)
-        if lot is None:
-            abort(404, message=f"no lot {lot_id!r}")
-        auth.require_lot_reader(store, lot)
+        lot = auth.readable_lot(store, lot_id)
         lots = {found["id"]: found for found in epcis.ancestry(lot, get)}
         seqs = sorted({seq for found in lots.values() for seq in found["history"]})
         records = [record.to_json() for record in log.by_seqs(connection, seqs)]

@@ -39,10 +39,7 @@ def lot(lot_id: str):
     auth.authenticated()  # anonymous callers learn nothing, not even whether the lot exists
     with reading(db.get_engine()) as connection:
         store = SqlStore(connection)
-        found = store.get("lot", lot_id)
-        if found is None:
-            abort(404, message=f"no lot {lot_id!r}")
-        auth.require_lot_reader(store, found)
+        found = auth.readable_lot(store, lot_id)
         history = [record.to_json() for record in log.by_seqs(connection, found["history"])]
     return {"lot": found, "history": history}
 
@@ -96,10 +93,9 @@ def premiums(party_id: str):
 @blp.response(200, description="the obligation: due, paid, confirmed (minor units)")
 def obligation(obligation_id: str):
     """One premium obligation with its payments and confirmations (its mine, its payer, ARM)."""
-    auth.authenticated()
+    party = auth.authenticated()
     with reading(db.get_engine()) as connection:
         found = SqlStore(connection).get("obligation", obligation_id)
-    if found is None:
-        abort(404, message=f"no premium obligation {obligation_id!r}")
-    auth.require(parties={found["asmo"], found["payer"]})
+    if found is None or not auth.may_read(party, {found["asmo"], found["payer"]}):
+        raise auth.not_found(f"premium obligation {obligation_id!r}")
     return found

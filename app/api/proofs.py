@@ -4,16 +4,15 @@ proofs, and witness cosignatures."""
 from __future__ import annotations
 
 import base64
-import json
 
 from flask import Response, current_app, request
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from app import checkpoints, db, provenance
+from app import auth, checkpoints, db, provenance
 from app.db import log
+from app.db.store import SqlStore
 from app.db.uow import reading
-from ledger import merkle
 
 blp = Blueprint("proofs", __name__, url_prefix="/api/v1", description="Checkpoints and proofs")
 
@@ -72,7 +71,7 @@ def verifier_key():
 class InclusionQuery(Schema):
     size = fields.Integer(
         validate=validate.Range(min=1),
-        metadata={"description": "tree size (default: the latest checkpoint's)"},
+        metadata={"description": "the size of a signed checkpoint (default: the latest)"},
     )
 
 
@@ -83,28 +82,40 @@ class InclusionSchema(Schema):
     entry_hash = fields.String(required=True)
     root = fields.String(required=True, metadata={"description": "base64"})
     proof = fields.List(fields.String(), required=True, metadata={"description": "base64"})
+    checkpoint = fields.String(
+        required=True, metadata={"description": "the signed checkpoint the proof hangs on"}
+    )
+
+
+def _signed(connection, size: int) -> checkpoints.Stored:
+    stored = checkpoints.at_size(connection, size)
+    if stored is None:
+        abort(404, message=f"no signed checkpoint of size {size}")
+    return stored
 
 
 @blp.route("/proofs/inclusion/<int:seq>", methods=["GET"])
 @blp.arguments(InclusionQuery, location="query")
 @blp.response(200, InclusionSchema)
 def inclusion(query, seq: int):
-    """Inclusion proof of record ``seq`` (leaf ``seq - 1``) in the tree of ``size``."""
+    """Inclusion proof of record ``seq`` (leaf ``seq - 1``) in the tree of a signed checkpoint
+    (``size``, default the latest), served with that checkpoint: proofs and roots exist only
+    for trees the operator signed."""
     size = query.get("size") or latest_checkpoint().size
     with reading(db.get_engine()) as connection:
-        head, _ = log.head(connection)
+        stored = _signed(connection, size)
         record = log.by_seq(connection, seq)
-        if record is None or not seq <= size <= head:
-            abort(404, message=f"no record {seq} in a tree of size {size} (log size {head})")
+        if record is None or not seq <= size:
+            abort(404, message=f"no record {seq} in the tree of size {size}")
         proof = checkpoints.inclusion(connection, seq, size)
-        root = merkle.root_at(size, log.SqlNodes(connection))
     return {
         "seq": seq,
         "leaf_index": seq - 1,
         "tree_size": size,
         "entry_hash": record.entry_hash,
-        "root": _b64([root])[0],
+        "root": _b64([stored.root])[0],
         "proof": _b64(proof),
+        "checkpoint": stored.note,
     }
 
 
@@ -123,12 +134,13 @@ class ConsistencySchema(Schema):
 @blp.arguments(ConsistencyQuery, location="query")
 @blp.response(200, ConsistencySchema)
 def consistency(query):
-    """Consistency proof between the trees of sizes ``from`` and ``to``."""
+    """Consistency proof between the trees of two signed checkpoints, ``from`` and ``to``."""
     first, second = query["first"], query["second"]
     with reading(db.get_engine()) as connection:
-        head, _ = log.head(connection)
-        if not first <= second <= head:
-            abort(404, message=f"need 1 <= from <= to <= {head}")
+        if first > second:
+            abort(404, message="need from <= to")
+        _signed(connection, first)
+        _signed(connection, second)
         proof = checkpoints.consistency(connection, first, second)
     return {"size1": first, "size2": second, "proof": _b64(proof)}
 
@@ -136,11 +148,14 @@ def consistency(query):
 @blp.route("/lots/<string:lot_id>/bundle", methods=["GET"])
 @blp.response(200, description="the lot's provenance bundle (JSON; verify with ledger.verify)")
 def bundle(lot_id: str):
-    """Everything needed to verify the lot's provenance offline."""
-    key = checkpoints.load_operator_key(current_app.config["OPERATOR_KEY_FILE"])
-    document = provenance.build(
-        db.get_engine(), key, lot_id, current_app.config["CHECKPOINT_MAX_AGE_SECONDS"]
-    )
-    response = Response(json.dumps(document, indent=1), mimetype="application/json")
+    """Everything needed to verify the lot's provenance offline.
+
+    Public for published, claimed and retired lots; other lots only for their readers
+    (404 alike for a lot that does not exist and one the caller may not see).
+    """
+    with reading(db.get_engine()) as connection:
+        auth.viewable_lot(SqlStore(connection), lot_id)
+    text, _ = provenance.cached_bundle(lot_id)
+    response = Response(text, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{lot_id}.bundle.json"'
     return response

@@ -85,3 +85,17 @@ checkpoints = Table(
     Column("note", Text, nullable=False),
     Column("created_at", String(27), nullable=False),
 )
+
+# Web sign-in sessions kept server-side: the browser's cookie holds only a random id, stored
+# here as its SHA-256. ``data`` is the session's JSON (signed-in party and token, CSRF token).
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("party", String(64), nullable=True),
+    Column("created_at", String(27), nullable=False),
+    Column("expires_at", String(27), nullable=False),
+    Column("revoked_at", String(27), nullable=True),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)

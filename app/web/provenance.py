@@ -6,14 +6,16 @@ premiums were paid) and never a commercial figure: no price, premium amount or p
 
 from __future__ import annotations
 
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import qrcode
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathFillImage
 
-from app import checkpoints, db, provenance
+from app import auth, checkpoints, db, provenance
+from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger.bundle import Provenance, verify_bundle
 from ledger.checkpoint import parse_checkpoint
@@ -21,6 +23,7 @@ from ledger.errors import LedgerError
 from ledger.keys import b64encode
 from ledger.note import parse_note
 from ledger.timefmt import parse_instant
+from ledger.types.publication import is_public
 from ledger.verify import CLAIMS
 
 bp = Blueprint("provenance", __name__)
@@ -66,44 +69,63 @@ FAILURES = {
 
 @bp.get("/lots/<lot_id>")
 def lot_page(lot_id: str):
-    """A lot's provenance, verified on every request; an HTML 404 for an unknown lot."""
+    """A lot's provenance, verified once per lot and checkpoint; an HTML 404 for a lot that does
+    not exist or that the visitor may not see (the same page, so existence does not leak)."""
     try:
-        bundle = _bundle(lot_id)
+        with reading(db.get_engine()) as connection:
+            lot = auth.viewable_lot(SqlStore(connection), lot_id)
     except LedgerError as exc:
-        if exc.code != "unknown-lot":
+        if exc.code != "not-found":
             raise
         return render_template("provenance.html", lot_id=lot_id, missing=True), 404
+    _, bundle = provenance.cached_bundle(lot_id)
+    cache = provenance.cache()
+    key = cache.key("page", lot_id, _size(bundle), bundle["checkpoint"])
+    # What the page shows is cached; it is rendered per request, since the header carries the
+    # visitor's own sign-out form and CSRF token.
+    content = cache.get_or_make(key, lambda: _content(lot_id, bundle))
+    return render_template("provenance.html", readers_only=not is_public(lot), **content)
+
+
+def _size(bundle: dict) -> int:
+    return parse_checkpoint(parse_note(bundle["checkpoint"])[0]).size
+
+
+def _content(lot_id: str, bundle: dict) -> dict:
+    """The page's template values: the verified provenance, or why it failed."""
     links = _links(lot_id)
     try:
         page = _page(bundle)
     except LedgerError as exc:
         current_app.logger.warning("bundle of %s failed verification: %s", lot_id, exc)
         failure = {"code": exc.code, "reason": FAILURES.get(exc.code, "the records do not verify")}
-        return render_template("provenance.html", lot_id=lot_id, failure=failure, **links)
-    return render_template("provenance.html", lot_id=lot_id, page=page, **links)
+        return {"lot_id": lot_id, "failure": failure, **links}
+    return {"lot_id": lot_id, "page": page, **links}
 
 
-def _bundle(lot_id: str) -> dict:
-    key = checkpoints.load_operator_key(current_app.config["OPERATOR_KEY_FILE"])
-    max_age = current_app.config["CHECKPOINT_MAX_AGE_SECONDS"]
-    return provenance.build(db.get_engine(), key, lot_id, max_age)
-
-
-def _verify(bundle: dict) -> Provenance:
-    """``verify_bundle`` against the operator key and witnesses the ledger itself names."""
+def _verify(bundle: dict) -> tuple[Provenance, dict[str, str]]:
+    """``verify_bundle`` against the operator key and witnesses the ledger itself names; also
+    which party runs each witness."""
     with reading(db.get_engine()) as connection:
         operator = checkpoints.operator_verifier(connection)
         witnesses = checkpoints.witness_verifiers(connection)
-    return verify_bundle(bundle, operator, witnesses)
+        runs = checkpoints.witness_parties(connection)
+    return verify_bundle(bundle, operator, witnesses), runs
+
+
+def public_url(path: str) -> str:
+    """``path`` under the configured public base URL (``LEDGER_PUBLIC_URL``), never the Host
+    header of the request: these links are printed on packaging as QR codes."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
 def _links(lot_id: str) -> dict:
-    page_url = url_for(".lot_page", lot_id=lot_id, _external=True)
+    page_url = public_url(f"/lots/{quote(lot_id, safe='')}")
     return {
         "page_url": page_url,
         "qr_svg": qr_svg(page_url),
-        "bundle_url": url_for("proofs.bundle", lot_id=lot_id, _external=True),
-        "key_url": url_for("proofs.verifier_key", _external=True),
+        "bundle_url": public_url(f"/api/v1/lots/{quote(lot_id, safe='')}/bundle"),
+        "key_url": public_url("/api/v1/verifier-key"),
     }
 
 
@@ -121,7 +143,7 @@ def qr_svg(url: str) -> Markup:
 
 def _page(bundle: dict) -> dict:
     """Everything the page shows, from the verified bundle only."""
-    p = _verify(bundle)
+    p, runs = _verify(bundle)
     checkpoint = parse_checkpoint(parse_note(bundle["checkpoint"])[0])
     entries = {record["seq"]: record["entry"] for record in bundle["records"]}
     lot = p.lot
@@ -148,7 +170,7 @@ def _page(bundle: dict) -> dict:
             "root": b64encode(checkpoint.root),
             "log": checkpoint.origin,
             "records": p.records,
-            "witnesses": [_party(p, name)["name"] for name in p.witnessed_by],
+            "witnesses": [_party(p, runs.get(name, name))["name"] for name in p.witnessed_by],
         },
     }
 

@@ -6,6 +6,8 @@ from ledger.types import (  # noqa: F401
     identity,
     lots,
     market,
+    publication,
     sales,
     transforms,
+    witness,
 )

@@ -2,6 +2,8 @@
 
 The party draws a random secret client-side, signs ``token.issued`` with SHA-256 of the
 secret, and presents ``<token_id>.<secret>`` as a bearer token. The service keeps only the hash.
+A token records the key that signed its issue and dies with it: once that key is revoked, the
+service refuses the token.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def token_issued(ctx: Context) -> None:
             "secret_hash": body["secret_hash"],
             "expires_at": body["expires_at"],
             "label": body.get("label"),
+            "key_id": ctx.entry["key_id"],
             "issued_seq": ctx.seq,
             "revoked_seq": None,
         },

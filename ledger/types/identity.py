@@ -19,6 +19,7 @@ from ledger.fields import (
 from ledger.keys import PublicKey
 from ledger.machine import GENESIS, Context, entry_type
 from ledger.types.market import RATE, put_rate
+from ledger.types.witness_keys import is_witness_key
 
 # Roles of DESIGN.md. ``operator`` and ``arm`` exist from genesis; ARM registers the others.
 REGISTRABLE_ROLES = ("asmo", "first_buyer", "supplier", "licensee", "certifier")
@@ -59,6 +60,8 @@ def add_key(ctx: Context, party_id: str, public_key: str) -> dict:
     key = PublicKey.from_b64(public_key)
     if ctx.store.get("key", key.key_id) is not None:
         raise conflict("key-exists", f"key {key.key_id} is already registered")
+    if is_witness_key(ctx.store, key.key_id):
+        raise conflict("key-reuse", "this key cosigns checkpoints; entries need a key of their own")
     record = {
         "id": key.key_id,
         "party": party_id,

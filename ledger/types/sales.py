@@ -7,7 +7,7 @@ from datetime import timedelta
 from ledger import terms
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import LABELLED, meets_price_floor, premium_due
-from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, TEXT, Date, Obj, Str
+from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, Date, Obj, Str
 from ledger.lotstate import held_lot, require_premiums_settled, touch
 from ledger.machine import Context, entry_type
 from ledger.types.certification import is_authorised, require_certified
@@ -53,7 +53,7 @@ def lot_sold(ctx: Context) -> None:
         "day": ctx.day.isoformat(),
         "seq": ctx.seq,
         "fine_mg": lot["fine_mg"],
-        "terms": ctx.private,
+        "terms_commitment": body["terms_commitment"],
         "obligation": None,
     }
     if lot["claim"] in LABELLED and lot.get("producer") == ctx.actor["id"]:
@@ -140,11 +140,13 @@ def _obligation(ctx: Context) -> dict:
             "amount": MONEY,
             "currency": CURRENCY,
             "paid_on": Date(),
-            "evidence": TEXT,
+            "evidence_commitment": terms.COMMITMENT,
         }
     ),
     roles={"first_buyer"},
-    summary="The buyer states a premium payment (possibly partial) with an evidence reference.",
+    summary="The buyer states a premium payment (possibly partial); its evidence (a bank "
+    "reference) stays private behind a signed commitment.",
+    private=terms.EVIDENCE,
 )
 def premium_paid(ctx: Context) -> None:
     obligation = _obligation(ctx)
@@ -161,13 +163,22 @@ def premium_paid(ctx: Context) -> None:
         )
     if ctx.body["paid_on"] > ctx.day.isoformat():
         raise invalid("paid_on is in the future", "/body/paid_on")
+    if (
+        ctx.private is not None
+        and terms.evidence_commitment(ctx.private) != ctx.body["evidence_commitment"]
+    ):
+        raise LedgerError(
+            "evidence-mismatch",
+            "the private evidence does not match the signed commitment",
+            pointer="/private",
+        )
     obligation["paid"] += amount
     obligation["payments"].append(
         {
             "seq": ctx.seq,
             "amount": amount,
             "paid_on": ctx.body["paid_on"],
-            "evidence": ctx.body["evidence"],
+            "evidence_commitment": ctx.body["evidence_commitment"],
         }
     )
     ctx.store.put("obligation", obligation)

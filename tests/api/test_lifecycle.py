@@ -7,7 +7,10 @@ from support import PROCESS_ECO, PROCESS_MERCURY, Supply
 
 from app.db import log
 from app.db.uow import reading
+from ledger import terms
 from ledger.client import LedgerHTTPError
+
+EVIDENCE = {ref: terms.seal_evidence(ref)[0] for ref in ("transfer 77", "transfer 78")}
 
 
 @pytest.fixture
@@ -207,8 +210,9 @@ def test_unconfirmed_premium_blocks_moves_and_claims(world, supply):
             "amount": 528_000,
             "currency": "USD",
             "paid_on": "2026-01-01",
-            "evidence": "transfer 77",
+            "evidence_commitment": terms.evidence_commitment(EVIDENCE["transfer 77"]),
         },
+        private=EVIDENCE["transfer 77"],
     )
     problem = refused(
         world, "premium-unsettled", supply.ship, "DORE-001", "fab-andes", "refiner-alpes"
@@ -238,8 +242,9 @@ def test_unconfirmed_premium_blocks_moves_and_claims(world, supply):
             "amount": 1,
             "currency": "USD",
             "paid_on": "2026-01-01",
-            "evidence": "transfer 78",
+            "evidence_commitment": terms.evidence_commitment(EVIDENCE["transfer 78"]),
         },
+        private=EVIDENCE["transfer 78"],
     )
 
 

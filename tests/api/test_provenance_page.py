@@ -10,17 +10,18 @@ import pytest
 import qrcode
 from qrcode.image.svg import SvgPathFillImage
 from sqlalchemy import select
+from support import flask_transport, sign_in, text_transport
 
 from app import bootstrap, demo
 from app.db.store import SqlStore
 from app.db.tables import private_data
 from app.db.uow import reading
-from ledger import verify
-from ledger.checkpoint import cosign
+from ledger import verify, witness
+from ledger.client import LedgerClient, Signer
 from ledger.note import parse_verifier_key
 
 RING, UNPAID = "RING-2026-0001", "DORE-2026-003"
-BASE = "http://localhost"
+BASE = "https://ledger.test"  # the app fixture's LEDGER_PUBLIC_URL
 
 
 @pytest.fixture
@@ -71,22 +72,27 @@ def test_integrity_panel_names_the_checkpoint_the_bundle_was_verified_against(de
     _, size, root = note.split("\n")[:3]
     assert f"Verified against checkpoint of size <strong>{size}</strong>" in html
     assert f'(root <code class="root">{root}</code>), signed by the operator' in html
-    assert "not yet witnessed" in html
 
 
-def test_integrity_panel_names_the_witness_that_cosigned(demo_data, client, tmp_path):
-    page(client, RING)  # publishes the checkpoint covering the lot
-    note = client.get("/api/v1/checkpoint").get_data(as_text=True)
-    operator = parse_verifier_key(client.get("/api/v1/verifier-key").get_data(as_text=True).strip())
-    arm_key = bootstrap.load_or_create_key(tmp_path / "keys" / "arm.pem")
-    cosigned = cosign(note, None, [], "arm", arm_key, operator)
-    size = note.split("\n")[1]
-    response = client.post(
-        f"/api/v1/checkpoints/{size}/cosignatures", data=cosigned, content_type="text/plain"
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
+def test_the_demo_is_witnessed_by_arm_and_a_new_checkpoint_once_its_witness_ran(
+    demo_data, client, tmp_path
+):
+    assert "witnessed by <strong>Alliance for Responsible Mining</strong>" in page(client, RING)
+    client.application.config["CHECKPOINT_MAX_AGE_SECONDS"] = 0
+    arm = Signer("arm", bootstrap.load_or_create_key(tmp_path / "keys" / "arm.pem"))
+    LedgerClient(flask_transport(client)).issue_token(arm)  # the log grows
     html = page(client, RING)
-    assert "witnessed by <strong>Alliance for Responsible Mining</strong>" in html
+    assert "not yet witnessed" in html
+    operator = parse_verifier_key(client.get("/api/v1/verifier-key").get_data(as_text=True).strip())
+    done = witness.witness_once(
+        text_transport(client),
+        tmp_path / "keys" / "arm-witness.state.json",
+        demo.ARM_WITNESS,
+        bootstrap.load_or_create_key(tmp_path / "keys" / "arm-witness.pem"),
+        operator,
+    )
+    assert done.outcome == "cosigned"
+    assert "witnessed by <strong>Alliance for Responsible Mining</strong>" in page(client, RING)
 
 
 def test_qr_code_encodes_the_pages_own_absolute_url(demo_data, client):
@@ -111,7 +117,8 @@ def test_bundle_link_downloads_a_bundle_that_verifies_offline(demo_data, client,
     assert verify.main([str(path), "--key", key]) == 0
 
 
-def test_unpaid_premium_is_shown_as_not_paid(demo_data, client):
+def test_unpaid_premium_is_shown_as_not_paid(demo_data, client, tmp_path):
+    sign_in(client, Signer("arm", bootstrap.load_or_create_key(tmp_path / "keys" / "arm.pem")))
     html = page(client, UNPAID)
     assert "Minera Artesanal Santa Rosa" in html
     assert "Peru</p>" in html
@@ -131,19 +138,21 @@ def _money_texts(amount: int) -> set[str]:
     return texts
 
 
-def test_no_commercial_figures_appear(demo_data, client, engine):
+def test_no_commercial_figures_appear(demo_data, client, engine, tmp_path):
     with reading(engine) as connection:
         obligations = SqlStore(connection).all("obligation")
-        prices = [
-            json.loads(data)["price"]
-            for data in connection.execute(select(private_data.c.data)).scalars()
-        ]
+        rows = connection.execute(select(private_data.c.data)).scalars()
+        private = [json.loads(data) for data in rows]
+        prices = [p["price"] for p in private if "price" in p]
+        evidence = [p["evidence"] for p in private if "evidence" in p]
     amounts = {o[k] for o in obligations for k in ("due", "paid", "confirmed", "rate_per_kg")}
     amounts |= set(prices)
     amounts.discard(0)
     assert len(prices) >= 4
+    assert evidence
     assert amounts
-    for lot_id in (RING, UNPAID, "BAR-2026-0001"):
+    sign_in(client, Signer("arm", bootstrap.load_or_create_key(tmp_path / "keys" / "arm.pem")))
+    for lot_id in (RING, UNPAID, "BAR-2026-0001"):  # ARM reads every lot, figures never
         html = page(client, lot_id)
         for amount in amounts:
             for text in _money_texts(amount):
@@ -151,7 +160,7 @@ def test_no_commercial_figures_appear(demo_data, client, engine):
                     lot_id,
                     text,
                 )
-        for word in ("USD", "bank transfer", "evidence", "terms_commitment"):
+        for word in ("USD", "bank transfer", "evidence", "terms_commitment", *evidence):
             assert word not in html
 
 
@@ -167,11 +176,14 @@ def test_unknown_lot_is_an_html_404(demo_data, client):
     assert "<i>x" not in escaped
 
 
-def test_a_bundle_that_fails_verification_is_reported_not_shown(demo_data, client):
+def test_a_bundle_that_fails_verification_is_reported_not_shown(demo_data, client, tmp_path):
     # The service signs checkpoints with a key other than the operator key named at genesis.
     key_file = Path(client.application.config["OPERATOR_KEY_FILE"])
     key_file.unlink()
     bootstrap.load_or_create_key(key_file)
+    client.application.config["CHECKPOINT_MAX_AGE_SECONDS"] = 0
+    arm = Signer("arm", bootstrap.load_or_create_key(tmp_path / "keys" / "arm.pem"))
+    LedgerClient(flask_transport(client)).issue_token(arm)  # the log grows: a new checkpoint
     response = client.get(f"/lots/{RING}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from support import Supply, sign_in
 
+from ledger import terms
 from ledger.timefmt import now
 
 PREMIUMS = "/api/v1/reports/premiums"
@@ -40,6 +41,7 @@ def supply(world):
 
 
 def pay(world, obligation_id: str, amount: int) -> None:
+    evidence, commitment = terms.seal_evidence("bank transfer")
     world.state(
         "fab-andes",
         "premium.paid",
@@ -48,8 +50,9 @@ def pay(world, obligation_id: str, amount: int) -> None:
             "amount": amount,
             "currency": "USD",
             "paid_on": now()[:10],
-            "evidence": "bank transfer",
+            "evidence_commitment": commitment,
         },
+        private=evidence,
     )
 
 

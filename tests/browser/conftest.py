@@ -8,6 +8,7 @@ and returns the rendered DOM or a PNG screenshot. Without Chromium the tests are
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ from support import flask_transport
 from werkzeug.serving import make_server
 
 from app import bootstrap, demo
+from browser.devtools import DevTools
 from ledger.client import LedgerClient, Signer
 from ledger.keys import PrivateKey
 
@@ -37,7 +39,7 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--hide-scrollbars",
-    "--virtual-time-budget=10000",  # let a signing-in page finish its form post and redirect
+    "--virtual-time-budget=10000",  # let a page finish loading before its DOM is dumped
     "--run-all-compositor-stages-before-draw",  # a screenshot shows the whole painted page
 )
 
@@ -81,15 +83,22 @@ class Browser:
         assert result.returncode == 0, result.stderr[-2000:]
         return result
 
-    @staticmethod
-    def signed_in(base: str, token: str, path: str) -> str:
-        """A page that signs in with ``token`` through the login form, then opens ``path``."""
-        form = (
-            f'<form method="post" action="{base}/login">'
-            f'<input name="token" value="{token}"><input name="next" value="{path}"></form>'
-            "<script>document.forms[0].submit()</script>"
-        )
-        return "data:text/html," + urllib.parse.quote(form)
+    def signed_in(self, base: str, token: str, path: str, name: str) -> tuple[str, Path]:
+        """Sign in with ``token`` through the real login form (with its CSRF token) as a
+        person would, follow it to ``path``; the DOM there and a screenshot named ``name``."""
+        self.runs += 1
+        flags = tuple(f for f in FLAGS if not f.startswith("--virtual-time-budget"))
+        page = DevTools(self.executable, flags, self.workdir / f"profile-{self.runs}", 60)
+        try:
+            page.open(f"{base}/login?next={urllib.parse.quote(path)}")
+            page.evaluate(
+                f"document.getElementById('token').value = {json.dumps(token)};"
+                "document.querySelector('form[action$=\"/login\"]').submit(); true"
+            )
+            page.wait_for(f"location.pathname === {json.dumps(path)}")
+            return page.dom(), page.screenshot(self.workdir / name, self.window)
+        finally:
+            page.close()
 
     def dom(self, url: str) -> str:
         """The DOM after Chromium loaded and rendered ``url``, serialised as HTML."""
@@ -123,8 +132,10 @@ def live_server(app, tmp_path) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = base  # the links and QR codes name the server the browser sees
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base
     finally:
         server.shutdown()
         thread.join(timeout=10)

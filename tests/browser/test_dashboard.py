@@ -42,8 +42,7 @@ class Sections(HTMLParser):
 
 def test_dashboard_renders_the_demo_in_chromium(live_server, browser, request, arm_token):
     assert "Sign in" in browser.dom(f"{live_server}/arm/dashboard")  # anonymous: the login form
-    url = browser.signed_in(live_server, arm_token, "/arm/dashboard")
-    dom = browser.dom(url)
+    dom, png = browser.signed_in(live_server, arm_token, "/arm/dashboard", "dashboard.png")
     page = Sections()
     page.feed(dom)
     assert "Gold lot ledger" in dom
@@ -57,7 +56,6 @@ def test_dashboard_renders_the_demo_in_chromium(live_server, browser, request, a
     assert "unpaid" in blocked
     assert "USD 4,400.00" in blocked  # 1,100 g fine Fairmined at USD 4,000/kg
 
-    png = browser.screenshot(url, "dashboard.png")
     backend = request.node.callspec.params["database_url"]
     browser.keep(png, f"dashboard-{backend}.png")
     with Image.open(png) as image:

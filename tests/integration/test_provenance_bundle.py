@@ -104,9 +104,8 @@ def test_bundle_carries_no_sale_prices(bundle, engine):
     from app.db.uow import reading
 
     with reading(engine) as connection:
-        prices = [
-            json.loads(r.data)["price"] for r in connection.execute(select(private_data.c.data))
-        ]
+        private = [json.loads(r.data) for r in connection.execute(select(private_data.c.data))]
+    prices = [p["price"] for p in private if "price" in p]
     text = json.dumps(bundle)
     assert prices
     assert not [p for p in prices if f'"price": {p}' in text or str(p) in text]
@@ -143,11 +142,17 @@ TAMPERING = {
             b["checkpoint"].split("\n")[2], base64.b64encode(bytes(32)).decode()
         )
     ),
-    "checkpoint signature": lambda b: b.update(checkpoint=b["checkpoint"][:-10] + "AAAAAAAAA\n"),
+    "checkpoint signature": lambda b: b.update(checkpoint=_forge_operator_line(b["checkpoint"])),
     "lot id": lambda b: b.update(lot_id="RING-2026-0002-X"),
     "format": lambda b: b.update(format="something/else"),
     "records not a list": lambda b: b.update(records={"a": 1}),
 }
+
+
+def _forge_operator_line(note: str) -> str:
+    text, _, lines = note.partition("\n\n")
+    operator, *witnesses = lines.split("\n")
+    return text + "\n\n" + "\n".join([operator[:-9] + "AAAAAAAAA", *witnesses])
 
 
 @pytest.mark.parametrize("part", sorted(TAMPERING))
@@ -170,15 +175,19 @@ def test_forged_record_with_fresh_hash_fails_inclusion(bundle, operator):
 
 
 def test_inclusion_and_consistency_proofs_verify(client, demo_ledger):
+    early = parse_checkpoint(parse_note(client.get("/api/v1/checkpoint").text)[0])
     arm = bootstrap.load_or_create_key(demo_ledger / "arm.pem")
-    headers = bearer_for(client.application, Signer("arm", arm))
+    headers = bearer_for(client.application, Signer("arm", arm))  # the log grows
+    client.application.config["CHECKPOINT_MAX_AGE_SECONDS"] = 0
     checkpoint_note = client.get("/api/v1/checkpoint").get_data(as_text=True)
     text, _ = parse_note(checkpoint_note)
     checkpoint = parse_checkpoint(text)
+    assert checkpoint.size == early.size + 1
     for seq in (1, 7, checkpoint.size):
         proof = client.get(f"/api/v1/proofs/inclusion/{seq}?size={checkpoint.size}").get_json()
         record = client.get(f"/api/v1/log/{seq}", headers=headers).get_json()
         assert proof["entry_hash"] == record["entry_hash"]
+        assert proof["checkpoint"] == checkpoint_note
         verify_inclusion(
             bytes.fromhex(record["entry_hash"]),
             seq - 1,
@@ -186,42 +195,45 @@ def test_inclusion_and_consistency_proofs_verify(client, demo_ledger):
             [base64.b64decode(p) for p in proof["proof"]],
             checkpoint.root,
         )
-    early = client.get("/api/v1/proofs/inclusion/3?size=10").get_json()
-    consistency = client.get(f"/api/v1/proofs/consistency?from=10&to={checkpoint.size}")
+    consistency = client.get(f"/api/v1/proofs/consistency?from={early.size}&to={checkpoint.size}")
     verify_consistency(
-        10,
+        early.size,
         checkpoint.size,
         [base64.b64decode(p) for p in consistency.get_json()["proof"]],
-        base64.b64decode(early["root"]),
+        early.root,
         checkpoint.root,
     )
+    # Proofs and roots exist only for trees the operator signed.
+    assert client.get("/api/v1/proofs/inclusion/3?size=10").status_code == 404
+    assert client.get(f"/api/v1/proofs/consistency?from=10&to={early.size}").status_code == 404
     assert client.get("/api/v1/proofs/consistency?from=10&to=99999").status_code == 404
     assert client.get("/api/v1/proofs/inclusion/0").status_code == 404
 
 
 def test_arm_witnesses_a_consistent_checkpoint(client, demo_ledger, operator):
-    arm_key = bootstrap.load_or_create_key(demo_ledger / "arm.pem")
+    arm_key = bootstrap.load_or_create_key(demo_ledger / "arm-witness.pem")
     first_note = client.get("/api/v1/checkpoint").get_data(as_text=True)
     first = parse_checkpoint(parse_note(first_note)[0])
-    cosigned = cosign(first_note, None, [], "arm", arm_key, operator)
+    cosigned = cosign(first_note, None, [], demo.ARM_WITNESS, arm_key, operator)
     stored = client.post(
         f"/api/v1/checkpoints/{first.size}/cosignatures", data=cosigned, content_type="text/plain"
     )
     assert stored.status_code == 200, stored.get_json()
     note = client.get(f"/api/v1/checkpoints/{first.size}").get_data(as_text=True)
-    assert "\u2014 arm " in note
+    assert note.count(f"\u2014 {demo.ARM_WITNESS} ") == 1
     from ledger.checkpoint import open_checkpoint, parse_cosigner_key
 
-    witness = parse_cosigner_key(cosigner_key("arm", arm_key.public.raw))
+    witness = parse_cosigner_key(cosigner_key(demo.ARM_WITNESS, arm_key.public.raw))
     _, witnessed = open_checkpoint(note, operator, [witness])
-    assert witnessed == ["arm"]
-    # A cosignature by a key that is not ARM's is refused, and nothing is stored.
-    stranger = cosign(first_note, None, [], "arm", PrivateKey.generate(), operator)
+    assert witnessed == [demo.ARM_WITNESS]
+    # A cosignature by a key that is not ARM's witness key is refused, and nothing is stored.
+    stranger = cosign(first_note, None, [], demo.ARM_WITNESS, PrivateKey.generate(), operator)
     refused = client.post(
         f"/api/v1/checkpoints/{first.size}/cosignatures", data=stranger, content_type="text/plain"
     )
     assert refused.status_code == 422
-    assert refused.get_json()["code"] == "invalid-note"
+    assert refused.get_json()["code"] == "invalid-cosignature"
+    assert client.get(f"/api/v1/checkpoints/{first.size}").get_data(as_text=True) == note
     # Witnessing refuses a checkpoint that is not consistent with the last one it signed.
     forged = Checkpoint(first.origin, first.size + 1, bytes(32))
     with pytest.raises(LedgerError):
@@ -229,7 +241,7 @@ def test_arm_witnesses_a_consistent_checkpoint(client, demo_ledger, operator):
             add_signature(forged.body(), "x", PrivateKey.generate()),
             first,
             [],
-            "arm",
+            demo.ARM_WITNESS,
             arm_key,
             operator,
         )

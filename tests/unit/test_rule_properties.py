@@ -353,14 +353,15 @@ class Ledger(RuleBasedStateMachine):
         return applied
 
     def payment(self, party, obligation, amount, currency="USD"):
+        evidence, commitment = terms.seal_evidence("SWIFT MT103")
         body = {
             "obligation_id": obligation["id"],
             "amount": amount,
             "currency": currency,
             "paid_on": self.today.isoformat(),
-            "evidence": "SWIFT MT103",
+            "evidence_commitment": commitment,
         }
-        return self.state(party, "premium.paid", body)
+        return self.state(party, "premium.paid", body, private=evidence)
 
     def confirmation(self, party, obligation, amount):
         body = {
