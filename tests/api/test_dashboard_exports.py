@@ -9,10 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from support import flask_transport
+from support import sign_in
 
 from app import bootstrap, demo
-from ledger.client import LedgerClient, Signer
+from ledger.client import Signer
 from ledger.keys import PrivateKey
 
 REPORTS = ("premiums", "yearly", "blocked-lots", "discrepancies")
@@ -26,9 +26,7 @@ def arm(app, tmp_path):
     demo.build(app.extensions["ledger_engine"], keys, operator, "test/log", demo.SEASONS)
     client = app.test_client()
     signer = Signer("arm", PrivateKey.from_pem((keys / "arm.pem").read_bytes()))
-    token = LedgerClient(flask_transport(client)).issue_token(signer)
-    assert client.post("/login", data={"token": token, "next": "/arm/dashboard"}).status_code == 303
-    client.token = token
+    client.token = sign_in(client, signer)
     return client
 
 
@@ -96,8 +94,7 @@ def test_exports_are_for_arm_only(app, arm, tmp_path):
         PrivateKey.from_pem((tmp_path / "demo-keys" / "asmo-el-tambo.pem").read_bytes()),
     )
     client = app.test_client()
-    token = LedgerClient(flask_transport(client)).issue_token(mine)
-    client.post("/login", data={"token": token})
+    sign_in(client, mine)
     refused = client.get("/arm/exports/premiums.csv")
     assert refused.status_code == 403
     assert refused.mimetype == "application/problem+json"

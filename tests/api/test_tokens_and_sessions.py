@@ -150,12 +150,12 @@ OPEN_REDIRECTS = [
 def test_next_never_leaves_the_site(world, client, target):
     token = LedgerClient(world.client.transport).issue_token(world.signers["arm"])
     form = client.get("/login", query_string={"next": target})
-    assert 'name="next" value="/arm/dashboard"' in form.text
+    assert 'name="next" value="/workspace"' in form.text
     response = client.post(
         "/login", data={"token": token, "next": target, "csrf_token": csrf_token(form.text)}
     )
     assert response.status_code == 303
-    assert response.headers["Location"] == "/arm/dashboard"
+    assert response.headers["Location"] == "/workspace"
 
 
 def test_next_keeps_a_path_of_the_site(world, client):

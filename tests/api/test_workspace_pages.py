@@ -7,10 +7,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from support import flask_transport
+from support import sign_in
 
 from app import bootstrap, demo
-from ledger.client import LedgerClient, Signer
+from ledger.client import Signer
 from ledger.keys import PrivateKey
 from ledger.machine import REGISTRY
 
@@ -28,9 +28,7 @@ def signed_in(app, tmp_path, party: str):
     """A test client carrying ``party``'s sign-in cookie, issued through the login form."""
     client = app.test_client()
     key = PrivateKey.from_pem((tmp_path / "demo-keys" / f"{party}.pem").read_bytes())
-    token = LedgerClient(flask_transport(client)).issue_token(Signer(party, key))
-    response = client.post("/login", data={"token": token, "next": "/workspace"})
-    assert response.status_code == 303
+    sign_in(client, Signer(party, key))
     return client
 
 
