@@ -174,6 +174,11 @@ def messages() -> dict:
             "Only a salted commitment to the price is signed and published; the price goes to "
             "the service beside the entry and is kept private."
         ),
+        "private-evidence": _("Payment reference (private)"),
+        "private-evidence-hint": _(
+            "Only a salted commitment to the reference is signed and published; the reference "
+            "goes to the service beside the entry and is kept private."
+        ),
         "kept-private": _("kept private"),
         "lot-head": _("Lot head (from the ledger)"),
         "lot-unreadable": _("the lot cannot be read"),

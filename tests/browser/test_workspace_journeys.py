@@ -15,6 +15,7 @@ from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
 from browser.conftest import ARTIFACTS
+from ledger import terms
 from ledger.client import LedgerClient, Signer
 from ledger.entry import verify_entry_signature
 from ledger.keys import PrivateKey
@@ -56,8 +57,8 @@ class Chain:
         with reading(self.engine) as connection:
             return [r.to_json()["entry"] for r in log.page(connection, size + 1, 1000)]
 
-    def state(self, party: str, type: str, body: dict) -> dict:
-        return self.client.state(self.signer(party), type, body)
+    def state(self, party: str, type: str, body: dict, private: dict | None = None) -> dict:
+        return self.client.state(self.signer(party), type, body, private=private)
 
     def lot_op(self, party: str, type: str, lot_id: str, **body) -> dict:
         head = self.get("lot", lot_id)["head"]
@@ -65,6 +66,7 @@ class Chain:
 
     def pay_santa_rosa(self) -> dict:
         obligation = self.obligation_of(SANTA_ROSA_LOT)
+        evidence, commitment = terms.seal_evidence("transfer 2026-SR-1")
         self.state(
             "fab-andina",
             "premium.paid",
@@ -73,8 +75,9 @@ class Chain:
                 "amount": obligation["due"],
                 "currency": obligation["currency"],
                 "paid_on": today(),
-                "evidence": "transfer 2026-SR-1",
+                "evidence_commitment": commitment,
             },
+            private=evidence,
         )
         return obligation
 

@@ -4,7 +4,7 @@
 // fetched from the ledger rather than typed. Every field validates as the user types and
 // registers the JSON Pointer of its member, so a refusal can be shown where it belongs.
 
-import { sealTerms } from "./signing.js";
+import { sealEvidence, sealTerms } from "./signing.js";
 import {
   MASS_UNITS,
   UnitError,
@@ -407,6 +407,40 @@ class TermsLeaf {
   }
 }
 
+/** A premium payment's evidence (a bank reference), sealed behind a salted commitment. */
+class EvidenceLeaf {
+  constructor(ctx, pointer) {
+    this.ctx = ctx;
+    this.referenceField = new TextLeaf(ctx, `${pointer}/evidence`, "evidence", { type: "string", minLength: 1, maxLength: 1000 }, true);
+    ctx.pointers.set(pointer, this.referenceField);
+    ctx.pointers.set("/private", this.referenceField);
+  }
+
+  build() {
+    return el(
+      "fieldset",
+      { class: "terms" },
+      el("legend", { text: this.ctx.say("private-evidence") }),
+      el("p", { class: "hint", text: this.ctx.say("private-evidence-hint") }),
+      this.referenceField.build(),
+    );
+  }
+
+  check() {
+    return this.referenceField.check();
+  }
+
+  async value() {
+    this.sealed = await sealEvidence(this.referenceField.read());
+    this.sealed.terms = this.sealed.evidence;
+    return this.sealed.commitment;
+  }
+
+  describe() {
+    return [this.ctx.say("private-evidence"), `${this.sealed.evidence.evidence} (${this.ctx.say("kept-private")})`];
+  }
+}
+
 /** An object: its members in schema order, required ones first as the schema lists them. */
 class Group {
   constructor(ctx, pointer, name, schema, required) {
@@ -427,6 +461,7 @@ class Group {
         lotField.headed = true;
       }
       else if (member === "terms_commitment") field = new TermsLeaf(ctx, at);
+      else if (member === "evidence_commitment") field = new EvidenceLeaf(ctx, at);
       else if (member === "currency" && sub.type === "string") {
         field = new TextLeaf(ctx, at, member, sub, need.has(member));
         this.currencyField = field;
@@ -434,7 +469,7 @@ class Group {
       if (member === "lot_id") lotField = field;
       this.members.push([member, field]);
     }
-    this.terms = this.members.map(([, f]) => f).find((f) => f instanceof TermsLeaf);
+    this.terms = this.members.map(([, f]) => f).find((f) => f instanceof TermsLeaf || f instanceof EvidenceLeaf);
   }
 
   build(legend = true) {
@@ -458,7 +493,7 @@ class Group {
     for (const [member, field] of this.members) {
       let value;
       if (field instanceof Group || field instanceof Repeat) value = await field.collect(lines);
-      else if (field instanceof HeadLeaf || field instanceof TermsLeaf) value = await field.value();
+      else if (field instanceof HeadLeaf || field instanceof TermsLeaf || field instanceof EvidenceLeaf) value = await field.value();
       else value = field.read();
       if (value === undefined) continue;
       out[member] = value;

@@ -8,6 +8,7 @@ const encoder = new TextEncoder();
 export const ENTRY_PREFIX = encoder.encode("gold-ledger/entry/v1\n");
 export const KEY_ID_PREFIX = encoder.encode("gold-ledger/key/v1\n");
 export const TERMS_PREFIX = encoder.encode("gold-ledger/terms/v1\n");
+export const EVIDENCE_PREFIX = encoder.encode("gold-ledger/evidence/v1\n");
 const ED25519 = { name: "Ed25519" };
 
 export function concat(...parts) {
@@ -106,4 +107,15 @@ export async function termsCommitment(terms) {
 export async function sealTerms(price, currency) {
   const terms = { price, currency, salt: randomToken(24) };
   return { terms, commitment: await termsCommitment(terms) };
+}
+
+/** Hex SHA-256 commitment to a premium payment's evidence {evidence, salt}. */
+export async function evidenceCommitment(evidence) {
+  return hex(await sha256(concat(EVIDENCE_PREFIX, canonicalBytes(evidence))));
+}
+
+/** A payment reference with a salt from crypto.getRandomValues, and its commitment. */
+export async function sealEvidence(reference) {
+  const evidence = { evidence: reference, salt: randomToken(24) };
+  return { evidence, commitment: await evidenceCommitment(evidence) };
 }
