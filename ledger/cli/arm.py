@@ -54,7 +54,8 @@ def show_party(session: Session, party_id: str) -> None:
     """A party, its roles and keys (public)."""
     party = session.read(f"/api/v1/parties/{party_id}", public=True)
     keys = "\n".join(
-        f"  key {k['id']} {'revoked at seq ' + str(k['revoked_seq']) if k['revoked_at'] else 'active'}"
+        f"  key {k['id']} "
+        + (f"revoked at seq {k['revoked_seq']}" if k["revoked_at"] else "active")
         for k in party["keys"]
     )
     human = (
