@@ -105,12 +105,18 @@ def receive(session: Session, lot_id: str, gross: int | None, gross_mg: int | No
     if weighed >= shipped * SLIP_FACTOR or weighed * SLIP_FACTOR <= shipped:
         question = (
             f"{lot_id} was shipped as {units.format_mass(shipped)}; you weighed "
-            f"{units.format_mass(weighed)}, {max(weighed, shipped) // min(weighed, shipped):,} "
-            "times off. State this weighing?"
+            f"{units.format_mass(weighed)}, about {_ratio(weighed, shipped):,} times off. "
+            "State this weighing?"
         )
         if not (session.assume_yes or click.confirm(question, default=False, err=True)):
             raise click.ClickException("nothing stated; check the unit of your weighing")
     session.state("lot.received", {"lot_id": lot_id, "lot_head": lot["head"], "gross_mg": weighed})
+
+
+def _ratio(a: int, b: int) -> int:
+    """How many times the larger of two masses is the smaller, rounded."""
+    high, low = max(a, b), min(a, b)
+    return (high + low // 2) // low
 
 
 @click.command("assay")
