@@ -53,9 +53,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
 
-    from app.web import dashboard, login, provenance
+    from app.web import dashboard, home, login, provenance
 
-    for page in (provenance.bp, dashboard.bp, login.bp):
+    for page in (home.bp, provenance.bp, dashboard.bp, login.bp):
         app.register_blueprint(page)
 
     from app import cli, docs_assets
