@@ -121,8 +121,8 @@ def format_mass(mg: int) -> str:
 def format_money(minor: int, currency: str) -> str:
     """``490200, USD`` -> ``USD 4,902.00``."""
     digits = MINOR_DIGITS.get(currency, 2)
-    if digits == 0:
-        return f"{currency} {minor:,}"
+    if digits == 0:  # no decimal point, so no commas: "JPY 1,000" would read as ambiguous
+        return f"{currency} {minor}"
     units, rest = divmod(minor, 10**digits)
     return f"{currency} {units:,}.{rest:0{digits}d}"
 
