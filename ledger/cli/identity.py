@@ -80,7 +80,7 @@ def issue(session: Session, days: int, label: str | None, save: bool) -> None:
         raise click.UsageError("a token is issued for real or not at all; drop --dry-run")
     bearer, expires_at = session.issue_token(days=days, label=label)
     if save:
-        save_token(session._token_file(), bearer, expires_at)
+        save_token(session.token_file(), bearer, expires_at)
     token_id = bearer.split(".", 1)[0]
     session.show({"token_id": token_id, "bearer": bearer, "expires_at": expires_at}, bearer)
 

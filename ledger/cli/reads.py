@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import urllib.parse
 from pathlib import Path
 
 import click
@@ -136,7 +137,7 @@ def _flatten(report: dict) -> list[dict]:
 def report(session: Session, which, start, end, period, asmo, as_of, csv_file) -> None:
     """ARM's reports as a table, JSON or a CSV file."""
     query = {"from": start, "to": end, "period": period, "asmo": asmo, "as_of": as_of}
-    given = "&".join(f"{k}={v}" for k, v in query.items() if v)
+    given = urllib.parse.urlencode({k: v for k, v in query.items() if v})
     found = session.read(REPORTS[which] + (f"?{given}" if given else ""))
     rows = _flatten(found)
     columns = list(dict.fromkeys(c for row in rows for c in row))

@@ -44,7 +44,7 @@ def local_refusal(exc: LedgerError) -> Refused:
     return Refused(
         {
             "code": exc.code,
-            "title": "refused before sending",
+            "title": "checked here, before sending: nothing was sent",
             "detail": exc.detail,
             "pointer": exc.pointer,
             "status": exc.status,
@@ -93,15 +93,19 @@ class Session:
                 raise click.UsageError(f"the service URL: {exc}") from exc
         return LedgerClient(self.transport, token)
 
-    def call(self, method: str, path: str, payload: dict | None = None, *, auth: bool) -> dict:
-        """One request; a refusal becomes ``Refused``, a dead service a clear message."""
+    def call(
+        self, method: str, path: str, payload: dict | None = None, *, auth: bool, retry=True
+    ) -> dict:
+        """One request; a refusal becomes ``Refused``, a dead service a clear message. A saved
+        token the service no longer accepts (revoked, expired) is replaced once."""
         token = self.token() if auth else None
         try:
             return self.client(token).request(method, path, payload)
         except LedgerHTTPError as exc:
-            if auth and exc.status == 401 and self.profile.token is None and not self.dry_run:
+            renew = auth and retry and exc.status == 401 and not self.dry_run
+            if renew and self.profile.token is None:
                 self._forget_token()
-                return self.call(method, path, payload, auth=auth)
+                return self.call(method, path, payload, auth=auth, retry=False)
             raise Refused(exc.problem, exc.status) from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise click.ClickException(f"cannot reach {self.profile.url}: {exc}") from exc
@@ -110,7 +114,7 @@ class Session:
         return self.call("GET", path, auth=not public)
 
     # --- tokens ---------------------------------------------------------------------------
-    def _token_file(self) -> Path:
+    def token_file(self) -> Path:
         url = self._need("url").rstrip("/")
         tag = hashlib.sha256(f"{url} {self.party} {self.signer.key.key_id}".encode()).hexdigest()
         return state_home() / "tokens" / f"{self.party}-{tag[:16]}.json"
@@ -122,7 +126,7 @@ class Session:
         if self.profile.token:
             self._token = self.profile.token
             return self._token
-        path = self._token_file()
+        path = self.token_file()
         try:
             saved = json.loads(path.read_text())
             if parse_instant(saved["expires_at"]) > datetime.now(UTC):
@@ -153,7 +157,7 @@ class Session:
 
     def _forget_token(self) -> None:
         self._token = None
-        self._token_file().unlink(missing_ok=True)
+        self.token_file().unlink(missing_ok=True)
 
     # --- lots -----------------------------------------------------------------------------
     def lot(self, lot_id: str) -> dict:

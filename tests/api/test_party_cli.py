@@ -165,7 +165,7 @@ def test_a_refusal_shows_title_detail_and_member_and_writes_nothing(world, as_pa
         "1",
     )
     assert local.exit_code == 1
-    assert "refused before sending" in local.output
+    assert "nothing was sent" in local.output
     assert "member: /body/day" in local.output
     assert _size(world) == before
 
@@ -309,3 +309,15 @@ def test_the_command_tree_is_one_click_group():
         "entry",
     } <= set(cli.commands)
     assert isinstance(REGISTRY["lot.merged"].body.members["output"], Obj)
+
+
+def test_a_saved_token_that_was_revoked_is_replaced_once(world, as_party, tmp_path):
+    first = as_party("arm", "--json", "token", "issue", "--save")
+    assert first.exit_code == 0, first.output
+    token_id = json.loads(first.output)["token_id"]
+    assert as_party("arm", "head").exit_code == 0
+    assert as_party("arm", "token", "revoke", token_id).exit_code == 0
+    before = _size(world)
+    listed = as_party("arm", "--json", "report", "blocked")
+    assert listed.exit_code == 0, listed.output
+    assert _size(world) == before + 1  # a fresh token.issued replaced the revoked one
