@@ -6,6 +6,7 @@ from flask import Flask
 
 from app import config, problems
 from app.db.engine import make_engine
+from app.openapi_text import DocstringPlugin
 from app.schemas import BigIntConverter
 
 
@@ -38,7 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BigIntConverter  # before any route is added
     app.extensions["ledger_engine"] = make_engine(app.config["DATABASE_URL"])
 
-    api = problems.ProblemApi(app)
+    api = problems.ProblemApi(app, spec_kwargs={"extra_plugins": [DocstringPlugin()]})
     from app.api import entries, epcis, health, log, lots, parties, proofs, reports
 
     for blueprint in (

@@ -310,3 +310,18 @@ def test_every_problem_code_raised_in_the_code_has_a_title():
     assert not missing, f"codes without a title in app.problems.TITLES: {missing}"
     for code in raised:
         assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", code), f"code {code!r} is not kebab-case"
+
+
+def test_docstrings_render_as_markdown_in_the_document(client):
+    spec = client.get("/api/openapi.json").get_json()
+    texts = [
+        operation.get(member, "")
+        for item in spec["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for member in ("summary", "description")
+    ]
+    assert texts
+    assert not [t for t in texts if "``" in t]
+    log = spec["paths"]["/api/v1/log"]["get"]["summary"]
+    assert "`start`" in log
