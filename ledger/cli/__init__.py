@@ -6,12 +6,21 @@ private key never leaves. See ``gold-ledger --help`` and the README's "Party CLI
 
 from __future__ import annotations
 
+from importlib import metadata
+
 import click
 
 from ledger.cli import arm, identity, lots, premiums, reads
 from ledger.cli.generic import entry_group
 from ledger.cli.profile import ProfileError, load
 from ledger.cli.session import Session
+
+
+def _version() -> str:
+    try:
+        return metadata.version("gold-lot-ledger")
+    except metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "(source tree)"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,7 +33,7 @@ from ledger.cli.session import Session
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a summary")
 @click.option("--dry-run", is_flag=True, help="print the signed entry; send nothing")
 @click.option("--yes", "-y", "assume_yes", is_flag=True, help="answer yes to confirmations")
-@click.version_option(package_name="gold-lot-ledger", message="%(prog)s %(version)s")
+@click.version_option(version=_version(), message="%(prog)s %(version)s")
 @click.pass_context
 def cli(
     ctx: click.Context, profile, config, url, party, key, token, as_json, dry_run, assume_yes

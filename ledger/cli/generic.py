@@ -6,12 +6,14 @@ as values (choices offered as such), booleans as ``--x/--no-x``, lists of plain 
 repeated option, objects and lists of objects as JSON (a list also as repeated JSON objects).
 ``--body`` gives the whole body as JSON (options override its members). A missing
 ``lot_head`` next to a ``lot_id`` is fetched from the service. Types with private data (a
-sale's terms) take ``--private`` as JSON; a missing ``terms_commitment`` is computed from it.
+sale's terms) take ``--private`` as JSON; a missing salt is drawn here, and a missing
+``terms_commitment`` is computed from it.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 
 import click
 
@@ -104,7 +106,9 @@ def entry_command(etype: EntryType) -> click.Command:
             if value is not None:
                 document[member] = value
         sealed = _json(private, "--private") if private else None
-        if sealed is not None and "terms_commitment" in members:
+        if isinstance(sealed, dict) and "salt" in etype.private.members:
+            sealed.setdefault("salt", secrets.token_urlsafe(24))
+        if isinstance(sealed, dict) and "terms_commitment" in members:
             document.setdefault("terms_commitment", terms.commitment(sealed))
         session.state(etype.name, fill_heads(session, etype.body, document), sealed)
 

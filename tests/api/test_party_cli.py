@@ -321,3 +321,24 @@ def test_a_saved_token_that_was_revoked_is_replaced_once(world, as_party, tmp_pa
     listed = as_party("arm", "--json", "report", "blocked")
     assert listed.exit_code == 0, listed.output
     assert _size(world) == before + 1  # a fresh token.issued replaced the revoked one
+
+
+def test_the_generic_sale_seals_private_terms_it_is_given(world, as_party):
+    supply = Supply(world)
+    supply.register_lot("DORE-781")
+    sold = as_party(
+        "asmo-iquira",
+        "--json",
+        "entry",
+        "lot.sold",
+        "--lot-id",
+        "DORE-781",
+        "--buyer",
+        "fab-andes",
+        "--private",
+        '{"price": 11300000, "currency": "USD"}',
+    )
+    assert sold.exit_code == 0, sold.output
+    body = json.loads(sold.output)["entry"]["body"]
+    assert len(body["terms_commitment"]) == 64
+    assert "price" not in body

@@ -5,6 +5,7 @@ its console scripts at."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -49,12 +50,33 @@ def _clean_env() -> dict:
     return env
 
 
+def _copy_of_the_tree(target: Path) -> Path:
+    """The files git tracks or would track (committed or not), without ignored build output."""
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory) -> Installed:
     """Build the wheel (pip, isolated build) and install it into a new virtualenv."""
     work = tmp_path_factory.mktemp("package")
+    source = _copy_of_the_tree(work / "source")  # the build writes build/ and *.egg-info there
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(source)],
         check=True,
         capture_output=True,
         timeout=300,
