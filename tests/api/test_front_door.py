@@ -85,3 +85,13 @@ def test_the_favicon_is_served(client):
     svg = client.get("/static/favicon.svg")
     assert svg.status_code == 200
     assert b"<svg" in svg.data
+
+
+@given(payload=st.sampled_from(['"><script>alert(1)</script>', "<img src=x onerror=alert(1)>"]))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=5)
+def test_a_search_is_echoed_escaped(client, payload):
+    page = client.get("/search", query_string={"q": payload})
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert payload not in html
+    assert "&lt;" in html
