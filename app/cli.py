@@ -28,11 +28,18 @@ def _public_key(text: str) -> PublicKey:
     return PublicKey.from_b64(text)
 
 
+def _bar(length: int, label: str):
+    """A progress bar on standard error, drawn only on a terminal (cron logs stay clean)."""
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, hidden=not sys.stderr.isatty()
+    )
+
+
 def _progress(engine, label: str):
-    """A progress bar over the log's records, on standard error (hidden when not a terminal)."""
+    """A progress bar over the log's records."""
     with reading(engine) as connection:
         size, _head = log.head(connection)
-    return click.progressbar(length=size, label=label, file=sys.stderr)
+    return _bar(size, label)
 
 
 @click.group("ledger", cls=AppGroup)
@@ -142,7 +149,7 @@ def demo_command(scale: int) -> None:
     operator = bootstrap.load_or_create_key(Path(current_app.config["OPERATOR_KEY_FILE"]))
     keys = Path(current_app.config["DEMO_KEYS_DIR"])
     origin = current_app.config["LEDGER_ORIGIN"]
-    with click.progressbar(length=scale, label="seasons of trade", file=sys.stderr) as bar:
+    with _bar(scale, "seasons of trade") as bar:
         size = demo.build(engine, keys, operator, origin, scale=scale, progress=bar.update)
     click.echo(f"demo ledger created: {size} records; party keys in {keys}")
 

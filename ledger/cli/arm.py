@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ledger.cli import units
+from ledger.cli.output import progress
 from ledger.cli.params import DAY, MONEY, PUBLIC_KEY, day
 from ledger.cli.session import Session, pass_session
 from ledger.fairmined import ECOLOGICAL, FAIRMINED
@@ -232,12 +233,7 @@ def import_prices(session: Session, csv_file: Path, skip_posted: bool) -> None:
 
     bodies = read_prices(csv_file)
     posted = skipped = 0
-    with click.progressbar(
-        bodies,
-        label="posting prices",
-        file=click.get_text_stream("stderr"),
-        hidden=session.as_json or len(bodies) < 2,
-    ) as rows:
+    with progress(bodies, "posting prices") as rows:
         for body in rows:
             try:
                 session.state("reference_price.posted", body)

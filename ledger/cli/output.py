@@ -10,6 +10,12 @@ from collections.abc import Iterable, Sequence
 import click
 
 
+def progress(items: Sequence, label: str):
+    """A progress bar over ``items`` on standard error, drawn only on a terminal."""
+    stderr = click.get_text_stream("stderr")
+    return click.progressbar(items, label=label, file=stderr, hidden=not stderr.isatty())
+
+
 def emit_json(document: object) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ledger.cli import units
-from ledger.cli.output import table, write_csv
+from ledger.cli.output import progress, table, write_csv
 from ledger.cli.session import Session, pass_session
 
 ACTIVE = ("held", "in_transit")
@@ -147,12 +147,7 @@ def report(session: Session, which, start, end, period, asmo, as_of, csv_file) -
             return
         with (
             csv_file.open("w", newline="", encoding="utf-8") as handle,
-            click.progressbar(
-                rows,
-                label=f"writing {csv_file}",
-                file=click.get_text_stream("stderr"),
-                hidden=len(rows) < 1000,
-            ) as bar,
+            progress(rows, f"writing {csv_file}") as bar,
         ):
             count = write_csv(bar, columns, handle)
         click.echo(f"{count} rows written to {csv_file}", err=True)
