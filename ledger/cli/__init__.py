@@ -11,9 +11,9 @@ from importlib import metadata
 import click
 
 from ledger.cli import arm, identity, lots, premiums, reads
+from ledger.cli.caller import Caller
 from ledger.cli.generic import entry_group
 from ledger.cli.profile import ProfileError, load
-from ledger.cli.session import Session
 
 
 def _version() -> str:
@@ -45,7 +45,7 @@ def cli(
         chosen = load(options, profile=profile, config=config)
     except ProfileError as exc:
         raise click.UsageError(str(exc)) from exc
-    ctx.obj = Session(chosen, as_json=as_json, dry_run=dry_run, assume_yes=assume_yes)
+    ctx.obj = Caller(chosen, as_json=as_json, dry_run=dry_run, assume_yes=assume_yes)
 
 
 for command in (*lots.COMMANDS[1:], *reads.COMMANDS, *arm.COMMANDS, *identity.COMMANDS):

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from ledger.cli import units
+from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.output import progress
 from ledger.cli.params import DAY, MONEY, PUBLIC_KEY, day
-from ledger.cli.session import Session, pass_session
 from ledger.fairmined import ECOLOGICAL, FAIRMINED
 from ledger.types.certification import AUTHORISABLE, METALS
 from ledger.types.identity import ACTIVITIES, REGISTRABLE_ROLES
@@ -30,9 +30,9 @@ def party_group() -> None:
 @click.option("--activity", "activities", multiple=True, type=click.Choice(ACTIVITIES))
 @click.option("--location", help="where the party is")
 @click.option("--public-key", type=PUBLIC_KEY, required=True, help="base64, or a PEM file")
-@pass_session
+@pass_caller
 def register_party(
-    session: Session, party_id, name, country, roles, activities, location, public_key
+    caller: Caller, party_id, name, country, roles, activities, location, public_key
 ) -> None:
     """Register a party with its first public key (ARM)."""
     body = {
@@ -45,15 +45,15 @@ def register_party(
     }
     if location:
         body["location"] = location
-    session.state("party.registered", body)
+    caller.state("party.registered", body)
 
 
 @party_group.command("show")
 @click.argument("party_id")
-@pass_session
-def show_party(session: Session, party_id: str) -> None:
+@pass_caller
+def show_party(caller: Caller, party_id: str) -> None:
     """A party, its roles and keys (public)."""
-    party = session.read(f"/api/v1/parties/{party_id}", public=True)
+    party = caller.read(f"/api/v1/parties/{party_id}", public=True)
     keys = "\n".join(
         f"  key {k['id']} "
         + (f"revoked at seq {k['revoked_seq']}" if k["revoked_at"] else "active")
@@ -63,7 +63,7 @@ def show_party(session: Session, party_id: str) -> None:
         f"{party['id']}: {party['name']} ({party['country']})\n"
         f"  roles: {', '.join(party['roles'])}\n{keys}"
     )
-    session.show(party, human)
+    caller.show(party, human)
 
 
 @click.group("certificate")
@@ -85,9 +85,9 @@ def certificate_group() -> None:
 @click.option("--ecological/--no-ecological", default=False, show_default=True)
 @click.option("--from", "valid_from", type=DAY, required=True)
 @click.option("--to", "valid_to", type=DAY, required=True)
-@pass_session
+@pass_caller
 def issue_certificate(
-    session: Session, certificate_id, party_id, metals, ecological, valid_from, valid_to
+    caller: Caller, certificate_id, party_id, metals, ecological, valid_from, valid_to
 ) -> None:
     """Certify an ASMO for metals (and Ecological scope) over a period."""
     body = {
@@ -98,18 +98,18 @@ def issue_certificate(
         "valid_from": day(valid_from),
         "valid_to": day(valid_to),
     }
-    session.state("certificate.issued", body)
+    caller.state("certificate.issued", body)
 
 
 def _certificate_change(name: str, status: str, summary: str) -> click.Command:
     @click.argument("certificate_id")
     @click.option("--reason", help="why")
-    @pass_session
-    def change(session: Session, certificate_id: str, reason: str | None) -> None:
+    @pass_caller
+    def change(caller: Caller, certificate_id: str, reason: str | None) -> None:
         body = {"certificate_id": certificate_id}
         if reason:
             body["reason"] = reason
-        session.state(f"certificate.{status}", body)
+        caller.state(f"certificate.{status}", body)
 
     change.__doc__ = summary
     return certificate_group.command(name)(change)
@@ -130,8 +130,8 @@ def authorisation_group() -> None:
 @click.option("--role", type=click.Choice(AUTHORISABLE), required=True)
 @click.option("--from", "valid_from", type=DAY, required=True)
 @click.option("--to", "valid_to", type=DAY, required=True)
-@pass_session
-def grant(session: Session, party_id, role, valid_from, valid_to) -> None:
+@pass_caller
+def grant(caller: Caller, party_id, role, valid_from, valid_to) -> None:
     """Authorise a First Authorized Buyer, Authorized Supplier or Licensee."""
     body = {
         "party_id": party_id,
@@ -139,20 +139,20 @@ def grant(session: Session, party_id, role, valid_from, valid_to) -> None:
         "valid_from": day(valid_from),
         "valid_to": day(valid_to),
     }
-    session.state("authorisation.granted", body)
+    caller.state("authorisation.granted", body)
 
 
 @authorisation_group.command("revoke")
 @click.argument("party_id")
 @click.option("--role", type=click.Choice(AUTHORISABLE), required=True)
 @click.option("--reason", help="why")
-@pass_session
-def revoke(session: Session, party_id, role, reason) -> None:
+@pass_caller
+def revoke(caller: Caller, party_id, role, reason) -> None:
     """Revoke an authorisation."""
     body = {"party_id": party_id, "role": role}
     if reason:
         body["reason"] = reason
-    session.state("authorisation.revoked", body)
+    caller.state("authorisation.revoked", body)
 
 
 @click.command("rate")
@@ -162,9 +162,9 @@ def revoke(session: Session, party_id, role, reason) -> None:
 @click.option("--per-kg", type=MONEY, required=True, help="premium per kg fine, 'USD 4,000.00'")
 @click.option("--from", "effective_from", type=DAY, required=True)
 @click.option("--to", "effective_to", type=DAY, help="last day (open-ended if omitted)")
-@pass_session
+@pass_caller
 def rate(
-    session: Session, rate_id, metal, certification, per_kg, effective_from, effective_to
+    caller: Caller, rate_id, metal, certification, per_kg, effective_from, effective_to
 ) -> None:
     """Add a version of the premium rate table (ARM)."""
     currency, amount = per_kg
@@ -178,7 +178,7 @@ def rate(
     }
     if effective_to is not None:
         body["effective_to"] = day(effective_to)
-    session.state("premium_rate.set", body)
+    caller.state("premium_rate.set", body)
 
 
 @click.group("price")
@@ -190,12 +190,12 @@ def price_group() -> None:
 @click.option("--metal", type=click.Choice(METALS), default="gold", show_default=True)
 @click.option("--day", "on", type=DAY, required=True)
 @click.option("--per-ozt", type=MONEY, required=True, help="per troy ounce, 'USD 2,650.00'")
-@pass_session
-def post(session: Session, metal, on, per_ozt) -> None:
+@pass_caller
+def post(caller: Caller, metal, on, per_ozt) -> None:
     """Post the reference price of one day."""
     currency, amount = per_ozt
     body = {"metal": metal, "day": day(on), "currency": currency, "price_per_troy_oz": amount}
-    session.state("reference_price.posted", body)
+    caller.state("reference_price.posted", body)
 
 
 def read_prices(path: Path) -> list[dict]:
@@ -226,24 +226,24 @@ def read_prices(path: Path) -> list[dict]:
 @price_group.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-posted", is_flag=True, help="skip days that already have a price")
-@pass_session
-def import_prices(session: Session, csv_file: Path, skip_posted: bool) -> None:
+@pass_caller
+def import_prices(caller: Caller, csv_file: Path, skip_posted: bool) -> None:
     """Post every daily price of a CSV file (columns: day, price[, metal][, currency])."""
-    from ledger.cli.session import Refused
+    from ledger.cli.caller import Refused
 
     bodies = read_prices(csv_file)
     posted = skipped = 0
     with progress(bodies, "posting prices") as rows:
         for body in rows:
             try:
-                session.state("reference_price.posted", body)
+                caller.state("reference_price.posted", body)
                 posted += 1
             except Refused as exc:
                 if skip_posted and exc.problem.get("code") == "price-exists":
                     skipped += 1
                     continue
                 raise
-    if not session.as_json:
+    if not caller.as_json:
         click.echo(f"{posted} prices posted, {skipped} skipped")
 
 

@@ -18,7 +18,7 @@ import secrets
 import click
 
 from ledger import terms
-from ledger.cli.session import Session, pass_session
+from ledger.cli.caller import Caller, pass_caller
 from ledger.fields import Bool, Field, Int, List, Obj, Str
 from ledger.machine import REGISTRY, EntryType
 
@@ -79,16 +79,16 @@ def _value(member: str, spec: Field, raw):
     return raw
 
 
-def fill_heads(session: Session, spec: Field, value):
+def fill_heads(caller: Caller, spec: Field, value):
     """Fill every missing ``lot_head`` beside a ``lot_id`` with the lot's current head."""
     if isinstance(spec, Obj) and isinstance(value, dict):
         for name, member in spec.members.items():
             if name in value:
-                value[name] = fill_heads(session, member, value[name])
+                value[name] = fill_heads(caller, member, value[name])
         if "lot_head" in spec.members and "lot_head" not in value and "lot_id" in value:
-            value["lot_head"] = session.head_of(value["lot_id"])
+            value["lot_head"] = caller.head_of(value["lot_id"])
     elif isinstance(spec, List) and isinstance(value, list):
-        return [fill_heads(session, spec.item, item) for item in value]
+        return [fill_heads(caller, spec.item, item) for item in value]
     return value
 
 
@@ -96,8 +96,8 @@ def entry_command(etype: EntryType) -> click.Command:
     """The subcommand stating entries of ``etype``."""
     members = etype.body.members
 
-    @pass_session
-    def run(session: Session, body: str | None, private: str | None, **options) -> None:
+    @pass_caller
+    def run(caller: Caller, body: str | None, private: str | None, **options) -> None:
         document = _json(body, "--body") if body else {}
         if not isinstance(document, dict):
             raise click.BadParameter("--body must be a JSON object")
@@ -110,7 +110,7 @@ def entry_command(etype: EntryType) -> click.Command:
             sealed.setdefault("salt", secrets.token_urlsafe(24))
         if isinstance(sealed, dict) and "terms_commitment" in members:
             document.setdefault("terms_commitment", terms.commitment(sealed))
-        session.state(etype.name, fill_heads(session, etype.body, document), sealed)
+        caller.state(etype.name, fill_heads(caller, etype.body, document), sealed)
 
     params = [_option(member, spec) for member, spec in members.items()]
     params.append(click.Option(["--body"], metavar="JSON", help="the whole body as JSON"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from ledger.cli.caller import Caller, pass_caller, save_token
 from ledger.cli.params import PUBLIC_KEY
-from ledger.cli.session import Session, pass_session, save_token
 from ledger.keys import PrivateKey
 
 
@@ -20,7 +20,7 @@ from ledger.keys import PrivateKey
     help="where to write the private key (PKCS#8 PEM, mode 0600); must not exist",
 )
 @click.pass_obj
-def keygen(session: Session, out: Path) -> None:
+def keygen(caller: Caller, out: Path) -> None:
     """Make an Ed25519 key pair on this machine; prints the public key to register."""
     if out.exists():
         raise click.ClickException(f"{out} exists; refusing to overwrite a key")
@@ -29,7 +29,7 @@ def keygen(session: Session, out: Path) -> None:
     descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key.to_pem())
-    session.show(
+    caller.show(
         {"key_id": key.key_id, "public_key": key.public.b64, "file": str(out)},
         f"key_id     {key.key_id}\npublic_key {key.public.b64}\nprivate key in {out}",
     )
@@ -43,24 +43,24 @@ def key_group() -> None:
 @key_group.command("add")
 @click.option("--public-key", type=PUBLIC_KEY, required=True, help="base64, or a PEM file")
 @click.option("--party", "party_id", help="whose key (default: you; ARM may name another)")
-@pass_session
-def add_key(session: Session, public_key, party_id: str | None) -> None:
+@pass_caller
+def add_key(caller: Caller, public_key, party_id: str | None) -> None:
     """Add a signing key."""
-    body = {"party_id": party_id or session.party, "public_key": public_key.b64}
-    session.state("key.added", body)
+    body = {"party_id": party_id or caller.party, "public_key": public_key.b64}
+    caller.state("key.added", body)
 
 
 @key_group.command("revoke")
 @click.argument("key_id")
 @click.option("--party", "party_id", help="whose key (default: you; ARM may name another)")
 @click.option("--reason", help="why (e.g. compromised, rotated)")
-@pass_session
-def revoke_key(session: Session, key_id: str, party_id: str | None, reason: str | None) -> None:
+@pass_caller
+def revoke_key(caller: Caller, key_id: str, party_id: str | None, reason: str | None) -> None:
     """Revoke a key; entries signed with it afterwards are refused."""
-    body = {"party_id": party_id or session.party, "key_id": key_id}
+    body = {"party_id": party_id or caller.party, "key_id": key_id}
     if reason:
         body["reason"] = reason
-    session.state("key.revoked", body)
+    caller.state("key.revoked", body)
 
 
 @click.group("token")
@@ -72,25 +72,25 @@ def token_group() -> None:
 @click.option("--days", type=click.IntRange(1, 366), default=30, show_default=True)
 @click.option("--label", help="what the token is for")
 @click.option("--save", is_flag=True, help="keep it for this CLI's later reads")
-@pass_session
-def issue(session: Session, days: int, label: str | None, save: bool) -> None:
+@pass_caller
+def issue(caller: Caller, days: int, label: str | None, save: bool) -> None:
     """Issue yourself an API token and print the bearer (shown once, never stored by the
     service)."""
-    if session.dry_run:
+    if caller.dry_run:
         raise click.UsageError("a token is issued for real or not at all; drop --dry-run")
-    bearer, expires_at = session.issue_token(days=days, label=label)
+    bearer, expires_at = caller.issue_token(days=days, label=label)
     if save:
-        save_token(session.token_file(), bearer, expires_at)
+        save_token(caller.token_file(), bearer, expires_at)
     token_id = bearer.split(".", 1)[0]
-    session.show({"token_id": token_id, "bearer": bearer, "expires_at": expires_at}, bearer)
+    caller.show({"token_id": token_id, "bearer": bearer, "expires_at": expires_at}, bearer)
 
 
 @token_group.command("revoke")
 @click.argument("token_id")
-@pass_session
-def revoke_token(session: Session, token_id: str) -> None:
+@pass_caller
+def revoke_token(caller: Caller, token_id: str) -> None:
     """Revoke an API token (yours; ARM may revoke any)."""
-    session.state("token.revoked", {"token_id": token_id.split(".", 1)[0]})
+    caller.state("token.revoked", {"token_id": token_id.split(".", 1)[0]})
 
 
 COMMANDS = (keygen, key_group, token_group)

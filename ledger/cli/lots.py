@@ -8,8 +8,8 @@ import click
 
 from ledger import terms
 from ledger.cli import units
+from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.params import DAY, FINENESS, MASS, MONEY, day
-from ledger.cli.session import Session, pass_session
 from ledger.types.certification import METALS
 from ledger.types.lots import CLAIMS, FORMS
 
@@ -38,10 +38,10 @@ def _mass(given: int | None, given_mg: int | None, what: str) -> int:
 @click.option("--mercury/--no-mercury", default=False, show_default=True)
 @click.option("--cyanide/--no-cyanide", default=False, show_default=True)
 @click.option("--gravimetric-only/--not-gravimetric-only", default=True, show_default=True)
-@pass_session
-def register(session: Session, lot_id, gross, gross_mg, **o) -> None:
+@pass_caller
+def register(caller: Caller, lot_id, gross, gross_mg, **o) -> None:
     """Register a lot you produced (a mine) or unlabelled metal you hold."""
-    session.state(
+    caller.state(
         "lot.registered",
         {
             "lot_id": lot_id,
@@ -66,41 +66,41 @@ def register(session: Session, lot_id, gross, gross_mg, **o) -> None:
 @click.argument("lot_id")
 @click.option("--to", "buyer", required=True, help="the buyer's party id")
 @click.option("--price", type=MONEY, required=True, help="e.g. 'USD 98,250.00'")
-@pass_session
-def sell(session: Session, lot_id: str, buyer: str, price: tuple[str, int]) -> None:
+@pass_caller
+def sell(caller: Caller, lot_id: str, buyer: str, price: tuple[str, int]) -> None:
     """Sell a lot. The price is sealed here: only its salted commitment is signed and public;
     the terms go to the service privately, for the price-floor check."""
     currency, amount = price
     private, commitment = terms.seal(amount, currency)
     body = {
         "lot_id": lot_id,
-        "lot_head": session.head_of(lot_id),
+        "lot_head": caller.head_of(lot_id),
         "buyer": buyer,
         "terms_commitment": commitment,
     }
-    session.state("lot.sold", body, private)
+    caller.state("lot.sold", body, private)
 
 
 @click.command("ship")
 @click.argument("lot_id")
 @click.option("--to", "recipient", required=True, help="the recipient's party id")
-@pass_session
-def ship(session: Session, lot_id: str, recipient: str) -> None:
+@pass_caller
+def ship(caller: Caller, lot_id: str, recipient: str) -> None:
     """Ship a lot you hold to another party."""
-    body = {"lot_id": lot_id, "lot_head": session.head_of(lot_id), "to": recipient}
-    session.state("lot.shipped", body)
+    body = {"lot_id": lot_id, "lot_head": caller.head_of(lot_id), "to": recipient}
+    caller.state("lot.shipped", body)
 
 
 @click.command("receive")
 @click.argument("lot_id")
 @click.option("--gross", type=MASS, help="your own weighing, e.g. '1.2497 kg'")
 @click.option("--gross-mg", type=click.IntRange(min=1), help="your weighing in milligrams")
-@pass_session
-def receive(session: Session, lot_id: str, gross: int | None, gross_mg: int | None) -> None:
+@pass_caller
+def receive(caller: Caller, lot_id: str, gross: int | None, gross_mg: int | None) -> None:
     """Take custody of a lot shipped to you, with your own weighing. A weighing 100 or more
     times off the shipped mass (a unit slip) is stated only after you confirm it."""
     weighed = _mass(gross, gross_mg, "gross")
-    lot = session.lot(lot_id)
+    lot = caller.lot(lot_id)
     shipped = lot["gross_mg"]
     if weighed >= shipped * SLIP_FACTOR or weighed * SLIP_FACTOR <= shipped:
         question = (
@@ -108,9 +108,9 @@ def receive(session: Session, lot_id: str, gross: int | None, gross_mg: int | No
             f"{units.format_mass(weighed)}, about {_ratio(weighed, shipped):,} times off. "
             "State this weighing?"
         )
-        if not (session.assume_yes or click.confirm(question, default=False, err=True)):
+        if not (caller.assume_yes or click.confirm(question, default=False, err=True)):
             raise click.ClickException("nothing stated; check the unit of your weighing")
-    session.state("lot.received", {"lot_id": lot_id, "lot_head": lot["head"], "gross_mg": weighed})
+    caller.state("lot.received", {"lot_id": lot_id, "lot_head": lot["head"], "gross_mg": weighed})
 
 
 def _ratio(a: int, b: int) -> int:
@@ -124,17 +124,17 @@ def _ratio(a: int, b: int) -> int:
 @click.option("--fineness", type=FINENESS, required=True, help="e.g. 999.9 (per mille)")
 @click.option("--kind", type=click.Choice(("provisional", "final")), default="final")
 @click.option("--lab", "laboratory", required=True, help="the laboratory")
-@pass_session
-def assay(session: Session, lot_id: str, fineness: int, kind: str, laboratory: str) -> None:
+@pass_caller
+def assay(caller: Caller, lot_id: str, fineness: int, kind: str, laboratory: str) -> None:
     """Record an assay of a lot you hold; a final assay sets its fineness."""
     body = {
         "lot_id": lot_id,
-        "lot_head": session.head_of(lot_id),
+        "lot_head": caller.head_of(lot_id),
         "fineness": fineness,
         "kind": kind,
         "laboratory": laboratory,
     }
-    session.state("lot.assayed", body)
+    caller.state("lot.assayed", body)
 
 
 def _part(text: str) -> dict:
@@ -154,26 +154,26 @@ def _part(text: str) -> dict:
 @click.command("split")
 @click.argument("lot_id")
 @click.option("--part", "parts", multiple=True, required=True, help="ID=MASS[:FORM], repeated")
-@pass_session
-def split(session: Session, lot_id: str, parts: tuple[str, ...]) -> None:
+@pass_caller
+def split(caller: Caller, lot_id: str, parts: tuple[str, ...]) -> None:
     """Split a lot into parts whose masses add up exactly."""
-    body = {"lot_id": lot_id, "lot_head": session.head_of(lot_id), "outputs": []}
+    body = {"lot_id": lot_id, "lot_head": caller.head_of(lot_id), "outputs": []}
     body["outputs"] = [_part(p) for p in parts]
-    session.state("lot.split", body)
+    caller.state("lot.split", body)
 
 
 @click.command("merge")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--into", "output", required=True, help="the new lot's id")
 @click.option("--form", type=click.Choice(FORMS), required=True)
-@pass_session
-def merge(session: Session, inputs: tuple[str, ...], output: str, form: str) -> None:
+@pass_caller
+def merge(caller: Caller, inputs: tuple[str, ...], output: str, form: str) -> None:
     """Merge lots you hold into one new lot."""
     body = {
-        "inputs": [{"lot_id": i, "lot_head": session.head_of(i)} for i in inputs],
+        "inputs": [{"lot_id": i, "lot_head": caller.head_of(i)} for i in inputs],
         "output": {"lot_id": output, "form": form},
     }
-    session.state("lot.merged", body)
+    caller.state("lot.merged", body)
 
 
 def _refined(text: str, form: str, year: int | None, mark: str | None) -> dict:
@@ -208,24 +208,24 @@ def _refined(text: str, form: str, year: int | None, mark: str | None) -> dict:
 @click.option("--form", type=click.Choice(FORMS), default="bar", show_default=True)
 @click.option("--year", type=click.IntRange(1900, 2200), help="year mark of the outputs")
 @click.option("--mark", help="refiner's mark on the outputs")
-@pass_session
-def refine(session: Session, inputs, outputs, form, year, mark) -> None:
+@pass_caller
+def refine(caller: Caller, inputs, outputs, form, year, mark) -> None:
     """Refine lots you hold (e.g. doré) into refined lots (e.g. bars)."""
     body = {
-        "inputs": [{"lot_id": i, "lot_head": session.head_of(i)} for i in inputs],
+        "inputs": [{"lot_id": i, "lot_head": caller.head_of(i)} for i in inputs],
         "outputs": [_refined(o, form, year, mark) for o in outputs],
     }
-    session.state("lot.refined", body)
+    caller.state("lot.refined", body)
 
 
 @click.command("claim")
 @click.argument("lot_id")
 @click.option("--product", required=True, help="the product the label is applied to")
-@pass_session
-def claim(session: Session, lot_id: str, product: str) -> None:
+@pass_caller
+def claim(caller: Caller, lot_id: str, product: str) -> None:
     """Apply the Fairmined label to a product made from a lot you hold (licensees)."""
-    body = {"lot_id": lot_id, "lot_head": session.head_of(lot_id), "product": product}
-    session.state("lot.claimed", body)
+    body = {"lot_id": lot_id, "lot_head": caller.head_of(lot_id), "product": product}
+    caller.state("lot.claimed", body)
 
 
 @click.command("retire")
@@ -235,11 +235,11 @@ def claim(session: Session, lot_id: str, product: str) -> None:
     type=click.Choice(("sold_to_consumer", "lost", "recycled", "other")),
     required=True,
 )
-@pass_session
-def retire(session: Session, lot_id: str, reason: str) -> None:
+@pass_caller
+def retire(caller: Caller, lot_id: str, reason: str) -> None:
     """End a lot's life: final sale to a consumer, loss or recycling."""
-    body = {"lot_id": lot_id, "lot_head": session.head_of(lot_id), "reason": reason}
-    session.state("lot.retired", body)
+    body = {"lot_id": lot_id, "lot_head": caller.head_of(lot_id), "reason": reason}
+    caller.state("lot.retired", body)
 
 
 COMMANDS = (register, sell, ship, receive, assay, split, merge, refine, claim, retire)

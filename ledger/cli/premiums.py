@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 import click
 
 from ledger.cli import units
+from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.output import table
 from ledger.cli.params import DAY, day
-from ledger.cli.session import Session, pass_session
 
 
-def _amount(session: Session, obligation_id: str, text: str) -> tuple[str, int]:
+def _amount(caller: Caller, obligation_id: str, text: str) -> tuple[str, int]:
     """The amount in the obligation's currency (the text may omit the currency)."""
-    obligation = session.read(f"/api/v1/premiums/{obligation_id}")
+    obligation = caller.read(f"/api/v1/premiums/{obligation_id}")
     try:
         return units.parse_money(text, obligation["currency"])
     except units.UnitError as exc:
@@ -35,10 +35,10 @@ def premium_group() -> None:
 @click.option("--amount", required=True, help="e.g. 'USD 4,902.00'")
 @click.option("--evidence", required=True, help="payment reference (bank transfer id, …)")
 @click.option("--paid-on", type=DAY, help="day paid (default today)")
-@pass_session
-def pay(session: Session, obligation_id: str, amount: str, evidence: str, paid_on) -> None:
+@pass_caller
+def pay(caller: Caller, obligation_id: str, amount: str, evidence: str, paid_on) -> None:
     """State a premium payment (possibly partial) to the mine."""
-    currency, minor = _amount(session, obligation_id, amount)
+    currency, minor = _amount(caller, obligation_id, amount)
     body = {
         "obligation_id": obligation_id,
         "amount": minor,
@@ -46,24 +46,24 @@ def pay(session: Session, obligation_id: str, amount: str, evidence: str, paid_o
         "paid_on": _today(paid_on),
         "evidence": evidence,
     }
-    session.state("premium.paid", body)
+    caller.state("premium.paid", body)
 
 
 @premium_group.command("confirm")
 @click.argument("obligation_id")
 @click.option("--amount", required=True, help="e.g. 'USD 4,902.00'")
 @click.option("--received-on", type=DAY, help="day received (default today)")
-@pass_session
-def confirm(session: Session, obligation_id: str, amount: str, received_on) -> None:
+@pass_caller
+def confirm(caller: Caller, obligation_id: str, amount: str, received_on) -> None:
     """Confirm, as the mine, that premium money arrived."""
-    currency, minor = _amount(session, obligation_id, amount)
+    currency, minor = _amount(caller, obligation_id, amount)
     body = {
         "obligation_id": obligation_id,
         "amount": minor,
         "currency": currency,
         "received_on": _today(received_on),
     }
-    session.state("premium.confirmed", body)
+    caller.state("premium.confirmed", body)
 
 
 def premium_rows(items: list[dict]) -> list[dict]:
@@ -84,11 +84,11 @@ def premium_rows(items: list[dict]) -> list[dict]:
 
 @premium_group.command("list")
 @click.option("--open", "only_open", is_flag=True, help="only those not fully confirmed")
-@pass_session
-def list_premiums(session: Session, only_open: bool) -> None:
+@pass_caller
+def list_premiums(caller: Caller, only_open: bool) -> None:
     """Premiums owed to you (as a mine) or by you (as a buyer)."""
-    items = session.read(f"/api/v1/parties/{session.party}/premiums")["items"]
+    items = caller.read(f"/api/v1/parties/{caller.party}/premiums")["items"]
     if only_open:
         items = [o for o in items if o["confirmed"] < o["due"]]
     columns = ("obligation", "lot", "mine", "payer", "due", "paid", "confirmed", "due_by")
-    session.show(items, table(premium_rows(items), columns) if items else "no premiums")
+    caller.show(items, table(premium_rows(items), columns) if items else "no premiums")

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ledger.cli import units
+from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.output import progress, table, write_csv
-from ledger.cli.session import Session, pass_session
 
 ACTIVE = ("held", "in_transit")
 
@@ -31,29 +31,29 @@ def lot_rows(lots: list[dict]) -> list[dict]:
     ]
 
 
-def _lots(session: Session, which: str, empty: str, everything: bool = True) -> None:
-    items = session.read(f"/api/v1/parties/{session.party}/{which}")["items"]
+def _lots(caller: Caller, which: str, empty: str, everything: bool = True) -> None:
+    items = caller.read(f"/api/v1/parties/{caller.party}/{which}")["items"]
     if not everything:
         items = [lot for lot in items if lot["status"] in ACTIVE]
     columns = ["lot", "form", "gross", "fineness", "fine", "claim", "status"]
     if which == "incoming":
         columns.append("from")
-    session.show(items, table(lot_rows(items), columns) if items else empty)
+    caller.show(items, table(lot_rows(items), columns) if items else empty)
 
 
 @click.command("holdings")
 @click.option("--all", "everything", is_flag=True, help="also lots consumed or retired")
-@pass_session
-def holdings(session: Session, everything: bool) -> None:
+@pass_caller
+def holdings(caller: Caller, everything: bool) -> None:
     """Lots you hold (and have shipped, until they are received)."""
-    _lots(session, "holdings", "you hold no lots", everything)
+    _lots(caller, "holdings", "you hold no lots", everything)
 
 
 @click.command("incoming")
-@pass_session
-def incoming(session: Session) -> None:
+@pass_caller
+def incoming(caller: Caller) -> None:
     """Lots in transit to you."""
-    _lots(session, "incoming", "no lots are on their way to you")
+    _lots(caller, "incoming", "no lots are on their way to you")
 
 
 @click.group("lot")
@@ -63,10 +63,10 @@ def lot_group() -> None:
 
 @lot_group.command("show")
 @click.argument("lot_id")
-@pass_session
-def show_lot(session: Session, lot_id: str) -> None:
+@pass_caller
+def show_lot(caller: Caller, lot_id: str) -> None:
     """A lot's state and every record that acted on it, oldest first."""
-    found = session.read(f"/api/v1/lots/{lot_id}")
+    found = caller.read(f"/api/v1/lots/{lot_id}")
     lot = found["lot"]
     lines = [
         f"{lot['id']}: {lot['metal']} {lot['form']}, {units.format_mass(lot['gross_mg'])} at "
@@ -80,15 +80,15 @@ def show_lot(session: Session, lot_id: str) -> None:
         lines.append(
             f"  #{record['seq']:<7} {record['received_at']}  {entry['type']:<18} {entry['actor']}"
         )
-    session.show(found, "\n".join(lines))
+    caller.show(found, "\n".join(lines))
 
 
 @click.command("head")
-@pass_session
-def head(session: Session) -> None:
+@pass_caller
+def head(caller: Caller) -> None:
     """The log's size and head hash (public)."""
-    found = session.read("/api/v1/log/head", public=True)
-    session.show(found, f"size {found['size']}\nhead {found['head_hash']}")
+    found = caller.read("/api/v1/log/head", public=True)
+    caller.show(found, f"size {found['size']}\nhead {found['head_hash']}")
 
 
 REPORTS = {
@@ -133,12 +133,12 @@ def _flatten(report: dict) -> list[dict]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="write the rows to this CSV file ('-' for standard output)",
 )
-@pass_session
-def report(session: Session, which, start, end, period, asmo, as_of, csv_file) -> None:
+@pass_caller
+def report(caller: Caller, which, start, end, period, asmo, as_of, csv_file) -> None:
     """ARM's reports as a table, JSON or a CSV file."""
     query = {"from": start, "to": end, "period": period, "asmo": asmo, "as_of": as_of}
     given = urllib.parse.urlencode({k: v for k, v in query.items() if v})
-    found = session.read(REPORTS[which] + (f"?{given}" if given else ""))
+    found = caller.read(REPORTS[which] + (f"?{given}" if given else ""))
     rows = _flatten(found)
     columns = list(dict.fromkeys(c for row in rows for c in row))
     if csv_file is not None:
@@ -152,7 +152,7 @@ def report(session: Session, which, start, end, period, asmo, as_of, csv_file) -
             count = write_csv(bar, columns, handle)
         click.echo(f"{count} rows written to {csv_file}", err=True)
         return
-    session.show(found, table(rows, columns) if rows else "no rows")
+    caller.show(found, table(rows, columns) if rows else "no rows")
 
 
 COMMANDS = (holdings, incoming, lot_group, head, report)

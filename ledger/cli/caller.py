@@ -1,4 +1,4 @@
-"""One CLI invocation's connection to the ledger: the party's signer, its API token, the
+"""The caller: the party acting in one CLI invocation, with its signer, its API token, the
 service, and how results are shown (human summary, ``--json`` or ``--dry-run``).
 
 The private key is read from the profile's key file and only ever used here, locally, to sign;
@@ -53,7 +53,7 @@ def local_refusal(exc: LedgerError) -> Refused:
 
 
 @dataclass
-class Session:
+class Caller:
     profile: Profile
     as_json: bool = False
     dry_run: bool = False
@@ -203,6 +203,6 @@ def save_token(path: Path, bearer: str, expires_at: str) -> None:
         json.dump({"bearer": bearer, "expires_at": expires_at}, handle)
 
 
-def pass_session(function):
-    """Give a command the invocation's ``Session`` as its first argument."""
+def pass_caller(function):
+    """Give a command the invocation's ``Caller`` as its first argument."""
     return click.pass_obj(function)
