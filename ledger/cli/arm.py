@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ledger.cli import units
-from ledger.cli.caller import Caller, pass_caller
+from ledger.cli.caller import Caller, Refused, pass_caller
 from ledger.cli.output import progress
 from ledger.cli.params import DAY, MONEY, PUBLIC_KEY, day
 from ledger.fairmined import ECOLOGICAL, FAIRMINED
@@ -229,8 +229,6 @@ def read_prices(path: Path) -> list[dict]:
 @pass_caller
 def import_prices(caller: Caller, csv_file: Path, skip_posted: bool) -> None:
     """Post every daily price of a CSV file (columns: day, price[, metal][, currency])."""
-    from ledger.cli.caller import Refused
-
     bodies = read_prices(csv_file)
     posted = skipped = 0
     with progress(bodies, "posting prices") as rows:
