@@ -6,6 +6,7 @@ from flask import Flask
 
 from app import config, i18n, problems, security
 from app.db.engine import make_engine
+from app.openapi_text import DocstringPlugin
 from app.schemas import BigIntConverter
 from app.web_sessions import ServerSessionInterface
 
@@ -19,21 +20,19 @@ def create_app(overrides: dict | None = None) -> Flask:
         API_VERSION="v1",
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api",
-        OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        OPENAPI_JSON_PATH="openapi.json",  # the docs page is app.docs_assets (Swagger UI 5)
         API_SPEC_OPTIONS={
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {
                         "type": "http",
                         "scheme": "bearer",
-                        "description": "<token_id>.<secret>: a token the party issued itself "
-                        "with a signed token.issued entry",
+                        "description": "An API token `<token_id>.<secret>` the party issued "
+                        "itself by signing token.issued (`gold-ledger token issue`).",
                     }
                 }
             },
-            # Public reads need nothing; everything else takes the bearer token.
+            # Public reads need no token; the others take a bearer token.
             "security": [{}, {"bearerAuth": []}],
         },
     )
@@ -43,7 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.session_interface = ServerSessionInterface(app.extensions["ledger_engine"])
     security.register(app)
 
-    api = problems.ProblemApi(app)
+    api = problems.ProblemApi(app, spec_kwargs={"extra_plugins": [DocstringPlugin()]})
     from app.api import entries, epcis, health, log, lots, parties, proofs, reports
 
     for blueprint in (
@@ -59,9 +58,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
         security.csrf.exempt(blueprint)  # bearer tokens and signatures, never cookies
 
-    from app.web import dashboard, exports, login, provenance, workspace
+    from app.web import dashboard, exports, home, login, provenance, workspace
 
-    for page in (provenance.bp, dashboard.bp, exports.bp, login.bp, workspace.bp):
+    for page in (home.bp, provenance.bp, dashboard.bp, exports.bp, login.bp, workspace.bp):
         app.register_blueprint(page)
     i18n.register(app)
 

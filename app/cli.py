@@ -10,7 +10,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app import bootstrap, db, demo, integrity
+from app.db import log
 from app.db.migrate import upgrade
+from app.db.uow import reading
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey, PublicKey
 
@@ -24,6 +26,20 @@ def _public_key(text: str) -> PublicKey:
             return PrivateKey.from_pem(data).public
         return PublicKey.from_pem(data)
     return PublicKey.from_b64(text)
+
+
+def _bar(length: int, label: str):
+    """A progress bar on standard error, drawn only on a terminal (cron logs stay clean)."""
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, hidden=not sys.stderr.isatty()
+    )
+
+
+def _progress(engine, label: str):
+    """A progress bar over the log's records."""
+    with reading(engine) as connection:
+        size, _head = log.head(connection)
+    return _bar(size, label)
 
 
 @click.group("ledger", cls=AppGroup)
@@ -91,7 +107,9 @@ def keygen_command(out: Path) -> None:
 @click.option("--replay", is_flag=True, help="also re-run every entry's rules")
 def verify_command(replay: bool) -> None:
     """Verify the whole chain; names the first bad seq and why. Exit 1 on failure."""
-    report = integrity.verify_log(db.get_engine(), replay=replay)
+    engine = db.get_engine()
+    with _progress(engine, "verifying") as bar:
+        report = integrity.verify_log(engine, replay=replay, progress=bar.update)
     if not report.ok:
         click.echo(f"FAILED at {report.failure}", err=True)
         sys.exit(1)
@@ -102,7 +120,9 @@ def verify_command(replay: bool) -> None:
 def rebuild_command() -> None:
     """Replay the log into fresh projections, replacing the live ones."""
     try:
-        count, equal = integrity.rebuild(db.get_engine())
+        engine = db.get_engine()
+        with _progress(engine, "replaying") as bar:
+            count, equal = integrity.rebuild(engine, progress=bar.update)
     except LedgerError as exc:
         raise click.ClickException(f"replay refused an entry: {exc}") from exc
     click.echo(
@@ -128,7 +148,9 @@ def demo_command(scale: int) -> None:
         return
     operator = bootstrap.load_or_create_key(Path(current_app.config["OPERATOR_KEY_FILE"]))
     keys = Path(current_app.config["DEMO_KEYS_DIR"])
-    size = demo.build(engine, keys, operator, current_app.config["LEDGER_ORIGIN"], scale=scale)
+    origin = current_app.config["LEDGER_ORIGIN"]
+    with _bar(scale, "seasons of trade") as bar:
+        size = demo.build(engine, keys, operator, origin, scale=scale, progress=bar.update)
     click.echo(f"demo ledger created: {size} records; party keys in {keys}")
 
 

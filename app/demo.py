@@ -17,6 +17,7 @@ dashboard and provenance pages are spread as in real trade.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -148,9 +149,18 @@ def _lots_touched(body: dict) -> list[str]:
     return ids
 
 
-def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, scale: int = 1) -> int:
+def build(
+    engine: Engine,
+    keys_dir: Path,
+    operator: PrivateKey,
+    origin: str,
+    scale: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Create the genesis and ``scale`` seasons of trade ending yesterday, make a bar public and
-    have ARM's witness cosign the final checkpoint; returns the size."""
+    have ARM's witness cosign the final checkpoint; returns the size.
+
+    ``progress`` is called with 1 after each season."""
     end = datetime.now(UTC) - timedelta(hours=12)
     season = min(SEASON, HALF_YEAR / scale)
     start = end - season * scale - timedelta(days=5)
@@ -177,6 +187,8 @@ def build(engine: Engine, keys_dir: Path, operator: PrivateKey, origin: str, sca
     for number in range(scale):
         begin = start + timedelta(days=5) + season * number
         _season(demo, "2026-" if number == 0 else f"{number:04d}-", begin, season, posted)
+        if progress is not None:
+            progress(1)
 
     demo.at(end)
     demo.state(

@@ -1,16 +1,31 @@
-"""Serve Swagger UI's files from the installed package, so the docs page works offline."""
+"""The interactive API docs: Swagger UI 5 (which reads OpenAPI 3.1), served from the installed
+``flask-swagger-ui`` package so the page works offline, started by a static script (the page
+carries no inline script, so a Content-Security-Policy without ``unsafe-inline`` holds)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, send_from_directory
-from swagger_ui_bundle import swagger_ui_path
+from pathlib import Path
+
+import flask_swagger_ui
+from flask import Blueprint, Flask, render_template, send_from_directory
+
+SWAGGER_UI = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+
+
+def version() -> str:
+    """The Swagger UI version shipped (e.g. ``v5.34.0``)."""
+    return (SWAGGER_UI / "VERSION").read_text().strip()
 
 
 def register(app: Flask) -> None:
-    assets = Blueprint("docs_assets", __name__)
+    docs = Blueprint("api_docs", __name__)
 
-    @assets.route("/api/docs/assets/<path:filename>")
+    @docs.route("/api/docs")
+    def page():
+        return render_template("api_docs.html", swagger_ui_version=version())
+
+    @docs.route("/api/docs/assets/<path:filename>")
     def asset(filename: str):
-        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+        return send_from_directory(SWAGGER_UI, filename, max_age=86400)
 
-    app.register_blueprint(assets)
+    app.register_blueprint(docs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, delete
 
@@ -20,12 +21,19 @@ from ledger.merkle import Frontier, root_at
 from ledger.state import MemoryStore
 
 
-def verify_log(engine: Engine, *, replay: bool = False) -> AuditReport:
+def _nothing(_count: int) -> None:
+    """The default progress callback: report nowhere."""
+
+
+def verify_log(
+    engine: Engine, *, replay: bool = False, progress: Callable[[int], None] = _nothing
+) -> AuditReport:
     """Audit every stored record, then check them against the head and the latest checkpoint.
 
     The checkpoint's operator signature must verify, and the Merkle root recomputed from the
     records (streaming, flat memory) and the root from the stored tree nodes must both equal
-    the signed root: rows deleted or rewritten behind a checkpoint are caught.
+    the signed root: rows deleted or rewritten behind a checkpoint are caught. ``progress``
+    is called with 1 for every record read.
     """
     frontier, roots = Frontier(), {}
     with reading(engine) as connection:
@@ -37,6 +45,7 @@ def verify_log(engine: Engine, *, replay: bool = False) -> AuditReport:
                     frontier.append(bytes.fromhex(record.entry_hash))
                 if latest is not None and frontier.size == latest.size:
                     roots["records"] = frontier.root()
+                progress(1)
                 yield record
 
         report = audit(records(), replay=replay)
@@ -79,15 +88,16 @@ def _checkpoint_failure(connection: Connection, latest, recomputed: bytes | None
     return None
 
 
-def replay(connection: Connection) -> MemoryStore:
-    """Projections rebuilt in memory from the log alone."""
+def replay(connection: Connection, progress: Callable[[int], None] = _nothing) -> MemoryStore:
+    """Projections rebuilt in memory from the log alone (``progress`` as in ``verify_log``)."""
     store = MemoryStore()
     for record in log.stream(connection):
         replay_record(store, record, private=log.private_of(connection, record.seq))
+        progress(1)
     return store
 
 
-def rebuild(engine: Engine) -> tuple[int, bool]:
+def rebuild(engine: Engine, progress: Callable[[int], None] = _nothing) -> tuple[int, bool]:
     """Replace the projections with a replay of the log; returns (objects, were they equal).
 
     Runs under the head lock, so no append interleaves, and as a new state generation, so
@@ -95,7 +105,7 @@ def rebuild(engine: Engine) -> tuple[int, bool]:
     """
     with writing(engine) as connection:
         head = log.lock_head(connection)
-        fresh = replay(connection).dump()
+        fresh = replay(connection, progress).dump()
         live = SqlStore(connection).dump()
         connection.execute(delete(state_index))
         connection.execute(delete(state))

@@ -197,6 +197,10 @@ _HTTP_CODES = {
 
 
 def _http(exc: HTTPException) -> Response:
+    from app.web import home
+
+    if exc.code == 404 and home.wants_page():  # a browser gets a page, an API client JSON
+        return home.not_found_page()
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages")
     if messages:  # webargs / marshmallow validation of query or path parameters

@@ -8,7 +8,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# In a source tree the migrations are the top-level ``migrations/``; an installed package
+# carries them as ``app/migrations``.
+_INSTALLED = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = (
+    _INSTALLED if _INSTALLED.is_dir() else Path(__file__).resolve().parents[2] / "migrations"
+)
 
 
 def alembic_config(engine: Engine) -> Config:

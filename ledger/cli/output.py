@@ -1,0 +1,72 @@
+"""How the CLI shows things: records, refusals, tables and CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+
+import click
+
+
+def progress(items: Sequence, label: str):
+    """A progress bar over ``items`` on standard error, drawn only on a terminal."""
+    stderr = click.get_text_stream("stderr")
+    return click.progressbar(items, label=label, file=stderr, hidden=not stderr.isatty())
+
+
+def emit_json(document: object) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def describe_record(record: dict) -> str:
+    """One line per appended record: seq, type, actor, what it acted on, and any flags."""
+    entry = record["entry"]
+    body = entry["body"]
+    subject = body.get("lot_id") or body.get("party_id") or body.get("obligation_id") or ""
+    if not subject and "inputs" in body:
+        subject = "+".join(i["lot_id"] for i in body["inputs"])
+    line = f"appended #{record['seq']} {entry['type']} by {entry['actor']}"
+    if subject:
+        line += f" {subject}"
+    line += f"\n  entry_hash {record['entry_hash']}"
+    for flag in record.get("flags", []):
+        line += f"\n  flagged: {flag}"
+    return line
+
+
+def describe_problem(problem: dict, status: int | None = None) -> str:
+    """A refusal as its title, detail and the member it concerns."""
+    code = problem.get("code") or "error"
+    title = problem.get("title") or code
+    lines = [f"refused ({status or problem.get('status')} {code}): {title}"]
+    if problem.get("detail"):
+        lines.append(f"  {problem['detail']}")
+    if problem.get("pointer"):
+        lines.append(f"  member: {problem['pointer']}")
+    for member, messages in (problem.get("errors") or {}).items():
+        lines.append(f"  {member}: {messages}")
+    return "\n".join(lines)
+
+
+def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """A plain text table of ``columns`` (left-aligned, one header line)."""
+    cells = [
+        [str(row.get(c, "")) if row.get(c) is not None else "" for c in columns] for row in rows
+    ]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def write_csv(rows: Iterable[dict], columns: Sequence[str], handle: io.TextIOBase) -> int:
+    """Write ``rows`` as CSV with a header; returns how many rows were written."""
+    writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count

@@ -1,0 +1,82 @@
+"""Click parameter types for human units (see ``ledger.cli.units``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ledger.cli import units
+from ledger.errors import LedgerError
+from ledger.keys import PrivateKey, PublicKey
+
+
+class Mass(click.ParamType):
+    """``1.2497 kg``, ``1249.7 g`` or ``1249700 mg``, to integer milligrams."""
+
+    name = "MASS"
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return units.parse_mass_mg(value)
+        except units.UnitError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class Money(click.ParamType):
+    """``USD 4,902.00``, to (currency, integer minor units)."""
+
+    name = "AMOUNT"
+
+    def convert(self, value, param, ctx) -> tuple[str, int]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return units.parse_money(value)
+        except units.UnitError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class Fineness(click.ParamType):
+    """``999.9`` (per mille), ``99.99%`` or ``9999/10000``, to parts per 10,000."""
+
+    name = "FINENESS"
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return units.parse_fineness(value)
+        except units.UnitError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class PublicKeyParam(click.ParamType):
+    """A public key: base64 of its 32 raw bytes, or a PEM file (public or private)."""
+
+    name = "KEY"
+
+    def convert(self, value, param, ctx) -> PublicKey:
+        if isinstance(value, PublicKey):
+            return value
+        path = Path(value).expanduser()
+        try:
+            if path.is_file():
+                data = path.read_bytes()
+                if b"PRIVATE KEY" in data:
+                    return PrivateKey.from_pem(data).public
+                return PublicKey.from_pem(data)
+            return PublicKey.from_b64(value)
+        except (LedgerError, ValueError) as exc:
+            self.fail(f"{value!r} is neither a base64 Ed25519 public key nor a PEM file: {exc}")
+
+
+MASS, MONEY, FINENESS, PUBLIC_KEY = Mass(), Money(), Fineness(), PublicKeyParam()
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def day(value) -> str | None:
+    """A ``click.DateTime`` value as ``YYYY-MM-DD``."""
+    return value.date().isoformat() if value is not None else None
