@@ -195,9 +195,9 @@ def _run(args) -> int:
         time.sleep(args.every)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m ledger.witness") -> int:
     """``keygen``, ``register`` and ``run`` (see the module's documentation)."""
-    parser = argparse.ArgumentParser(prog="python -m ledger.witness", description=__doc__)
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen", help="create a witness key; print its verifier key")
     keygen.add_argument("--name", required=True, help="witness name, e.g. witness.example/w1")

@@ -10,6 +10,7 @@ from importlib import metadata
 
 import click
 
+from ledger import witness
 from ledger.cli import arm, identity, lots, premiums, reads
 from ledger.cli.caller import Caller
 from ledger.cli.generic import entry_group
@@ -53,6 +54,17 @@ for command in (*lots.COMMANDS[1:], *reads.COMMANDS, *arm.COMMANDS, *identity.CO
 reads.lot_group.add_command(lots.register)
 cli.add_command(premiums.premium_group)
 cli.add_command(entry_group)
+
+
+@cli.command(
+    "witness",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def witness_command(arguments: tuple[str, ...]) -> None:
+    """Run a witness: keygen, register, run (cosign checkpoints; see `witness --help`)."""
+    raise SystemExit(witness.main(list(arguments), prog="gold-ledger witness"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,8 @@ as values (choices offered as such), booleans as ``--x/--no-x``, lists of plain 
 repeated option, objects and lists of objects as JSON (a list also as repeated JSON objects).
 ``--body`` gives the whole body as JSON (options override its members). A missing
 ``lot_head`` next to a ``lot_id`` is fetched from the service. Types with private data (a
-sale's terms) take ``--private`` as JSON; a missing salt is drawn here, and a missing
-``terms_commitment`` is computed from it.
+sale's terms, a payment's evidence) take ``--private`` as JSON; a missing salt is drawn here,
+and a missing ``terms_commitment`` or ``evidence_commitment`` is computed from it.
 """
 
 from __future__ import annotations
@@ -110,6 +110,8 @@ def entry_command(etype: EntryType) -> click.Command:
             sealed.setdefault("salt", secrets.token_urlsafe(24))
         if isinstance(sealed, dict) and "terms_commitment" in members:
             document.setdefault("terms_commitment", terms.commitment(sealed))
+        if isinstance(sealed, dict) and "evidence_commitment" in members:
+            document.setdefault("evidence_commitment", terms.evidence_commitment(sealed))
         caller.state(etype.name, fill_heads(caller, etype.body, document), sealed)
 
     params = [_option(member, spec) for member, spec in members.items()]

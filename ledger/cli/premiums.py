@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
+from ledger import terms
 from ledger.cli import units
 from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.output import table
@@ -39,14 +40,15 @@ def premium_group() -> None:
 def pay(caller: Caller, obligation_id: str, amount: str, evidence: str, paid_on) -> None:
     """State a premium payment (possibly partial) to the mine."""
     currency, minor = _amount(caller, obligation_id, amount)
+    sealed, commitment = terms.seal_evidence(evidence)  # only the commitment is signed
     body = {
         "obligation_id": obligation_id,
         "amount": minor,
         "currency": currency,
         "paid_on": _today(paid_on),
-        "evidence": evidence,
+        "evidence_commitment": commitment,
     }
-    caller.state("premium.paid", body)
+    caller.state("premium.paid", body, sealed)
 
 
 @premium_group.command("confirm")
