@@ -1,4 +1,4 @@
-"""Keys and API tokens: make a key pair locally, add and revoke keys, issue and revoke tokens."""
+"""Keys and API tokens: make a key pair locally, add and revoke keys; issue, list, revoke tokens."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ledger.cli.caller import Caller, pass_caller, save_token
+from ledger.cli.output import table
 from ledger.cli.params import PUBLIC_KEY
 from ledger.keys import PrivateKey
 
@@ -91,6 +92,25 @@ def issue(caller: Caller, days: int, label: str | None, save: bool) -> None:
 def revoke_token(caller: Caller, token_id: str) -> None:
     """Revoke an API token (yours; ARM may revoke any)."""
     caller.state("token.revoked", {"token_id": token_id.split(".", 1)[0]})
+
+
+@token_group.command("list")
+@pass_caller
+def list_tokens(caller: Caller) -> None:
+    """Your API tokens (never their secrets): live, expired or revoked."""
+    items = caller.read(f"/api/v1/parties/{caller.party}/tokens")["items"]
+    rows = [
+        {
+            "token_id": t["id"],
+            "label": t.get("label"),
+            "expires_at": t["expires_at"],
+            "key_id": t.get("key_id"),
+            "revoked": f"at seq {t['revoked_seq']}" if t.get("revoked_seq") else "",
+        }
+        for t in items
+    ]
+    columns = ["token_id", "label", "expires_at", "key_id", "revoked"]
+    caller.show(items, table(rows, columns) if rows else "you have no tokens")
 
 
 COMMANDS = (keygen, key_group, token_group)

@@ -342,3 +342,39 @@ def test_the_generic_sale_seals_private_terms_it_is_given(world, as_party):
     body = json.loads(sold.output)["entry"]["body"]
     assert len(body["terms_commitment"]) == 64
     assert "price" not in body
+
+
+def test_a_party_lists_its_tokens_and_sees_a_revocation(world, as_party):
+    issued = as_party("arm", "--json", "token", "issue", "--label", "reports")
+    token_id = json.loads(issued.output)["token_id"]
+    assert as_party("arm", "token", "revoke", token_id).exit_code == 0
+    listed = as_party("arm", "--json", "token", "list")
+    assert listed.exit_code == 0, listed.output
+    tokens = {t["id"]: t for t in json.loads(listed.output)}
+    assert tokens[token_id]["label"] == "reports"
+    assert tokens[token_id]["revoked_seq"] is not None
+    assert not any("secret" in key for t in tokens.values() for key in t)
+    table = as_party("arm", "token", "list").output
+    assert token_id in table
+    assert "revoked" in table
+
+
+def test_premium_pay_signs_only_a_commitment_to_the_evidence(world, as_party):
+    supply = Supply(world)
+    supply.register_lot("DORE-790")
+    obligation = f"PRM-{supply.sell('DORE-790')['seq']}"
+    paid = as_party(
+        "fab-andes",
+        "--json",
+        "premium",
+        "pay",
+        obligation,
+        "--amount",
+        "USD 1.00",
+        "--evidence",
+        "SWIFT MT103 2026-77",
+    )
+    assert paid.exit_code == 0, paid.output
+    body = json.loads(paid.output)["entry"]["body"]
+    assert len(body["evidence_commitment"]) == 64
+    assert "SWIFT" not in paid.output
