@@ -124,6 +124,7 @@ class Demo:
         """A certification body certifies an ASMO for gold (to the end of VALID_TO)."""
         body = {"certificate_id": certificate_id, "party_id": asmo, "metals": ["gold"]}
         body.update(ecological=ecological, valid_from=VALID_FROM, valid_to=VALID_TO)
+        body.update(miners=400, capacity_fine_mg_per_year=200_000_000)
         self.state(certifier, "certificate.issued", body)
 
     def authorise(self, party_id: str, role: str) -> None:

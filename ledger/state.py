@@ -27,6 +27,7 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "sale": ("seller", "buyer", "ancestor_lots"),
     "obligation": ("asmo", "payer", "lot"),
     "finding": ("code", "lot"),
+    "claim": ("licensee", "lot"),
 }
 
 

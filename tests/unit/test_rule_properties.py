@@ -300,7 +300,7 @@ class Ledger(RuleBasedStateMachine):
             setup.append(("arm", "party.registered", body))
         for number, (mine, ecological) in enumerate(CERTIFIED.items()):
             body = {"certificate_id": f"FM-{number:03d}", "party_id": mine, "metals": ["gold"]}
-            body.update(ecological=ecological, **period)
+            body.update(ecological=ecological, miners=1_000, **period)
             setup.append(("certifier", "certificate.issued", body))
         for party, role in AUTHORISED.items():
             body = {"party_id": party, "role": role, **period}
