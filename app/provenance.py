@@ -75,9 +75,7 @@ def provenance_records(store: SqlStore, connection, lot_id: str) -> list[Record]
                 if key["revoked_seq"] is not None:
                     seqs.add(key["revoked_seq"])
             for authorisation in store.find("authorisation", "party", party_id):
-                seqs.add(authorisation["granted_seq"])
-                if authorisation["revoked_seq"] is not None:
-                    seqs.add(authorisation["revoked_seq"])
+                seqs.update(authorisation["history"])
     return [found[seq] for seq in sorted(found)]
 
 

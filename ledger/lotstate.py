@@ -44,7 +44,8 @@ def touch(ctx: Context, lot: dict) -> None:
     """Make this entry the lot's head, count its actor among the lot's custodians, store it."""
     lot["head"] = ctx.entry_hash
     lot["history"].append(ctx.seq)
-    lot["custodians"] = sorted({*lot["custodians"], ctx.actor["id"]})
+    if "arm" not in ctx.actor["roles"]:  # ARM settles and releases; it takes no custody
+        lot["custodians"] = sorted({*lot["custodians"], ctx.actor["id"]})
     ctx.store.put("lot", lot)
 
 

@@ -3,9 +3,11 @@
 from ledger.types import (  # noqa: F401
     access,
     certification,
+    disputes,
     identity,
     lots,
     market,
+    release,
     sales,
     transforms,
 )

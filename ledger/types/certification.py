@@ -214,16 +214,19 @@ def authorisation_granted(ctx: Context) -> None:
     _party_with_role(ctx, body["party_id"], body["role"], "/body/party_id")
     if date.fromisoformat(body["valid_to"]) < date.fromisoformat(body["valid_from"]):
         raise invalid("valid_to is before valid_from", "/body/valid_to")
+    key = f"{body['party_id']}:{body['role']}"
+    earlier = ctx.store.get("authorisation", key)
     ctx.store.put(
         "authorisation",
         {
-            "id": f"{body['party_id']}:{body['role']}",
+            "id": key,
             "party": body["party_id"],
             "role": body["role"],
             "valid_from": body["valid_from"],
             "valid_to": body["valid_to"],
             "revoked_seq": None,
             "granted_seq": ctx.seq,
+            "history": [*(earlier["history"] if earlier else []), ctx.seq],
         },
     )
 
@@ -243,6 +246,7 @@ def authorisation_revoked(ctx: Context) -> None:
     if authorisation is None or authorisation["revoked_seq"] is not None:
         raise conflict("not-authorised", f"{key} holds no active authorisation")
     authorisation["revoked_seq"] = ctx.seq
+    authorisation["history"].append(ctx.seq)
     ctx.store.put("authorisation", authorisation)
 
 

@@ -21,7 +21,6 @@ from ledger.lotstate import flag, get_lot, held_lot, new_lot, require_premiums_s
 from ledger.machine import Context, entry_type
 from ledger.origins import labelled_fine, shrink_to
 from ledger.standing import require_standing
-from ledger.types.sales import settle_premium
 from ledger.types.certification import (
     METALS,
     is_authorised,
@@ -29,6 +28,7 @@ from ledger.types.certification import (
     require_production_within,
     use_capacity,
 )
+from ledger.types.sales import settle_premium
 
 FORMS = ("dore", "ore_concentrate", "grain", "bar", "coin", "semi_finished", "jewellery", "scrap")
 CLAIMS = ("ecological", "fairmined", "none")

@@ -42,10 +42,12 @@ from hypothesis.stateful import (
 
 from ledger import terms
 from ledger.client import Signer
+from ledger.cosign import cosign
 from ledger.errors import LedgerError
-from ledger.fairmined import LABELLED, SEED_RATES, fine_mg, premium_due
+from ledger.fairmined import LABELLED, SEED_RATES, premium_due
 from ledger.keys import PrivateKey
 from ledger.machine import REGISTRY, apply_entry, replay_record
+from ledger.origins import labelled_fine
 from ledger.record import GENESIS_PREV
 from ledger.state import MemoryStore
 from ledger.timefmt import format_instant
@@ -55,6 +57,7 @@ ROLES = {
     "asmo-eco": ["asmo"],  # certified, Ecological scope
     "asmo-plain": ["asmo"],  # certified, Fairmined only
     "asmo-uncertified": ["asmo"],
+    "mine-trader": ["asmo", "first_buyer", "licensee", "supplier"],  # every role at once
     "fab-one": ["first_buyer"],
     "fab-two": ["first_buyer"],
     "refiner": ["supplier"],
@@ -64,20 +67,26 @@ ROLES = {
 }
 PARTIES = tuple(ROLES)
 BUYERS = ("fab-one", "fab-two")
-CERTIFIED = {"asmo-eco": True, "asmo-plain": False}
-AUTHORISED = {
-    "fab-one": "first_buyer",
-    "fab-two": "first_buyer",
-    "refiner": "supplier",
-    "jeweller": "licensee",
-}
-REGISTRANTS = ("asmo-eco", "asmo-plain", "asmo-uncertified", "fab-one", "refiner")
-TRADERS = (*BUYERS, "refiner", "jeweller")  # may split and merge
+CERTIFIED = {"asmo-eco": True, "asmo-plain": False, "mine-trader": False}
+AUTHORISATIONS = (
+    ("fab-one", "first_buyer"),
+    ("fab-two", "first_buyer"),
+    ("refiner", "supplier"),
+    ("jeweller", "licensee"),
+    ("mine-trader", "first_buyer"),
+    ("mine-trader", "licensee"),
+    ("mine-trader", "supplier"),
+)
+AUTHORISED = {party for party, _ in AUTHORISATIONS}
+LICENSEES = ("jeweller", "jeweller-unauthorised", "mine-trader")
+REGISTRANTS = ("asmo-eco", "asmo-plain", "asmo-uncertified", "mine-trader", "fab-one", "refiner")
+TRADERS = (*BUYERS, "refiner", "jeweller", "mine-trader")  # may split and merge
 # Where an honest holder sends or sells a lot next.
 DOWNSTREAM = {
     "asmo-eco": BUYERS,
     "asmo-plain": BUYERS,
     "asmo-uncertified": BUYERS,
+    "mine-trader": BUYERS,
     "fab-one": ("refiner", "jeweller"),
     "fab-two": ("refiner", "jeweller"),
     "refiner": ("jeweller", "fab-one"),
@@ -117,8 +126,7 @@ class Ledger(RuleBasedStateMachine):
         self.store = MemoryStore()
         self.records: list[tuple] = []  # (record, private) of each accepted entry
         self.signers: dict[str, Signer] = {}
-        self.budget = 0  # fine mg that entered the live lots (registrations, weighings)
-        self.lost = 0  # fine mg lost in refining
+        self.received: Counter = Counter()  # labelled fine mg each party took into custody
         self.numbers = itertools.count(1)
         self.refusal = self.reason = ""  # the last refusal's code, and what was refused why
 
@@ -153,24 +161,54 @@ class Ledger(RuleBasedStateMachine):
 
     def check(self) -> None:
         """Every invariant, on the current store."""
-        self.check_fine_metal()
+        self.check_origins()
+        self.check_claims()
         self.check_premiums()
         self.check_holders()
         self.check_unsettled_lots()
 
-    def check_fine_metal(self) -> None:
-        live = sum(lot["fine_mg"] for lot in self.lots(*LIVE))
-        assert self.lost >= 0
-        assert live == self.budget - self.lost <= self.budget
+    def check_origins(self) -> None:
+        """Invariant 1: per origin mine, labelled fine metal past its first sale never exceeds
+        the fine metal it sold with a premium owed (sales and settlement top-ups)."""
+        sold: Counter = Counter()
+        for obligation in self.store.objects["obligation"].values():
+            sold[obligation["asmo"]] += obligation["fine_mg"]
+        downstream: Counter = Counter()
+        for lot in self.lots():
+            assert labelled_fine(lot) <= lot["fine_mg"], lot["id"]
+            assert set(lot["origin_fine"]) <= set(lot["origin_asmos"]), lot["id"]
+            if lot["status"] != "consumed" and lot["first_sale"] != "pending":
+                downstream.update(lot["origin_fine"] if lot["claim"] in LABELLED else {})
+            if lot["first_sale"] is not None:  # still the mine's: never anyone else's
+                assert lot["custodians"] == [lot["producer"]] == lot["origin_asmos"], lot["id"]
+        for mine, fine in downstream.items():
+            assert fine <= sold[mine], (mine, fine, sold[mine])
+
+    def check_claims(self) -> None:
+        """Invariant 5: a licensee's claims never add up to more than the labelled metal it
+        received, and no lot is claimed twice."""
+        claimed: Counter = Counter()
+        lots = Counter()
+        for claim in self.store.objects["claim"].values():
+            claimed[claim["licensee"]] += claim["fine_mg"]
+            lots[claim["lot"]] += 1
+        for licensee, fine in claimed.items():
+            assert fine <= self.received[licensee], (licensee, fine, self.received[licensee])
+        assert all(count == 1 for count in lots.values())
 
     def check_premiums(self) -> None:
-        for obligation in self.store.objects["obligation"].values():
-            assert obligation["due"] == premium_due(
-                obligation["fine_mg"], obligation["rate_per_kg"]
-            )
+        """Premium due always equals the settled fine mass times the rate (less any credit)."""
+        obligations = self.store.objects["obligation"]
+        for obligation in obligations.values():
             assert 0 <= obligation["confirmed"] <= obligation["paid"] <= obligation["due"]
             assert obligation["paid"] == sum(p["amount"] for p in obligation["payments"])
             assert obligation["confirmed"] == sum(c["amount"] for c in obligation["confirmations"])
+            if obligation["kind"] != "sale":
+                continue
+            fine = obligation["settled_fine_mg"] or obligation["fine_mg"]
+            top_ups = sum(obligations[t]["due"] for t in obligation["top_ups"])
+            owed = obligation["due"] + top_ups - obligation["credit"]
+            assert owed == premium_due(fine, obligation["rate_per_kg"]), obligation["id"]
 
     def check_holders(self) -> None:
         holding = Counter(
@@ -190,7 +228,7 @@ class Ledger(RuleBasedStateMachine):
                 continue
             for obligation_id in lot["obligations"]:
                 obligation = self.store.get("obligation", obligation_id)
-                if obligation["confirmed"] == obligation["due"]:
+                if obligation["confirmed"] == obligation["due"] or obligation["kind"] != "sale":
                     continue
                 allowed = {*lot["origin_asmos"], obligation["payer"]}
                 reached = {*lot["custodians"], lot["holder"], lot["incoming_to"]} - {None}
@@ -198,12 +236,16 @@ class Ledger(RuleBasedStateMachine):
                 assert lot["claimed_by"] is None
 
     def check_transformation(self, inputs: list[dict], outputs: list[str], exact: bool) -> None:
-        """Outputs hold at most the inputs' fine metal (exactly as much for splits, merges)."""
+        """Outputs hold at most the inputs' fine metal (exactly as much for splits, merges),
+        and at most their labelled metal, per origin mine."""
         fine_in = sum(lot["fine_mg"] for lot in inputs)
-        fine_out = sum(self.store.get("lot", lot_id)["fine_mg"] for lot_id in outputs)
+        made = [self.store.get("lot", lot_id) for lot_id in outputs]
+        fine_out = sum(lot["fine_mg"] for lot in made)
         assert fine_out == fine_in if exact else fine_out <= fine_in
         assert (fine_in - fine_out) * 10_000 <= fine_in * DEFAULT_PARAMS["refining_loss_max_bp"]
-        self.lost += fine_in - fine_out
+        for mine in {m for lot in inputs for m in lot["origin_fine"]}:
+            before = sum(lot["origin_fine"].get(mine, 0) for lot in inputs)
+            assert sum(lot["origin_fine"].get(mine, 0) for lot in made) <= before
 
     def teardown(self):
         """Replaying the accepted records into a fresh store gives the live store."""
@@ -274,7 +316,7 @@ class Ledger(RuleBasedStateMachine):
     @initialize()
     def world(self):
         self.today = datetime.now(UTC).date()
-        period = {
+        self.period = period = {
             "valid_from": (self.today - timedelta(days=365)).isoformat(),
             "valid_to": (self.today + timedelta(days=365)).isoformat(),
         }
@@ -295,14 +337,14 @@ class Ledger(RuleBasedStateMachine):
         setup = [("operator", "ledger.genesis", genesis)]
         for party, roles in ROLES.items():
             body = {**founder(party), "country": "CO", "roles": roles}
-            if party == "refiner":
-                body["activities"] = ["refining"]
+            if party in ("refiner", "mine-trader"):
+                body["activities"] = ["refining", "manufacturing"]
             setup.append(("arm", "party.registered", body))
         for number, (mine, ecological) in enumerate(CERTIFIED.items()):
             body = {"certificate_id": f"FM-{number:03d}", "party_id": mine, "metals": ["gold"]}
             body.update(ecological=ecological, miners=1_000, **period)
             setup.append(("certifier", "certificate.issued", body))
-        for party, role in AUTHORISED.items():
+        for party, role in AUTHORISATIONS:
             body = {"party_id": party, "role": role, **period}
             setup.append(("arm", "authorisation.granted", body))
         price = {"metal": "gold", "day": self.today.isoformat(), "currency": "USD"}
@@ -325,10 +367,7 @@ class Ledger(RuleBasedStateMachine):
             "production_to": self.today.isoformat(),
             "processing": process,
         }
-        applied = self.state(party, "lot.registered", body)
-        if applied:
-            self.budget += fine_mg(gross, fineness)
-        return applied
+        return self.state(party, "lot.registered", body)
 
     def sale(self, party, lot, buyer, cents_per_mg, head, tamper=False):
         # The 95% floor at USD 4,000 per troy ounce is about 12.2 cents per mg of fine gold.
@@ -346,7 +385,9 @@ class Ledger(RuleBasedStateMachine):
         body = {"lot_id": lot["id"], "lot_head": head, "gross_mg": weighed}
         applied = self.state(party, "lot.received", body)
         if applied:
-            self.budget += self.store.get("lot", lot["id"])["fine_mg"] - lot["fine_mg"]
+            after = self.store.get("lot", lot["id"])
+            assert labelled_fine(after) <= labelled_fine(lot), "a weighing added labelled metal"
+            self.received[party] += labelled_fine(after)
             shipped, tolerance = lot["gross_mg"], DEFAULT_PARAMS["receipt_tolerance_bp"]
             beyond = abs(weighed - shipped) * 10_000 > shipped * tolerance
             assert ("weight-discrepancy" in applied.flags) == beyond
@@ -413,12 +454,98 @@ class Ledger(RuleBasedStateMachine):
 
     def retirement(self, party, lot, head):
         body = {"lot_id": lot["id"], "lot_head": head, "reason": "sold_to_consumer"}
-        applied = self.state(party, "lot.retired", body)
+        return self.state(party, "lot.retired", body)
+
+    def standing(self, party: str) -> bool:
+        """Whether ``party`` holds an unrevoked authorisation (all cover today)."""
+        return any(
+            a["party"] == party and a["revoked_seq"] is None
+            for a in self.store.objects["authorisation"].values()
+        )
+
+    def settlement(self, party, lot, fineness, head):
+        body = {"lot_id": lot["id"], "lot_head": head, "fineness": fineness}
+        body.update(kind="settlement", laboratory="Laboratorio Andino de Ensayos")
+        return self.state(party, "lot.assayed", body)
+
+    def reconciliation(self, party, lot, gross, head, cosigner=None):
+        body = {"lot_id": lot["id"], "lot_head": head, "gross_mg": gross}
+        if cosigner is not None:
+            key = self.signers[cosigner].key
+            body = cosign(key, cosigner, "lot.weight_reconciled", party, body)
+        applied = self.state(party, "lot.weight_reconciled", body)
         if applied:
-            self.budget -= lot["fine_mg"]
+            after = self.store.get("lot", lot["id"])
+            assert labelled_fine(after) <= labelled_fine(lot), "a reconciliation added metal"
         return applied
 
+    def regrant_all(self) -> None:
+        """ARM authorises again every party whose authorisation it revoked."""
+        for party, role in AUTHORISATIONS:
+            if self.store.get("authorisation", f"{party}:{role}")["revoked_seq"] is not None:
+                body = {"party_id": party, "role": role, **self.period}
+                assert self.state("arm", "authorisation.granted", body), self.reason
+
     # --- rules: one action, often by the entitled party, sometimes by anyone -------------------
+
+    @rule(pick=PICK)
+    def revoke_or_grant(self, pick):
+        """ARM revokes an authorisation (freezing the party's labelled stock) or grants it
+        again."""
+        party, role = AUTHORISATIONS[pick % len(AUTHORISATIONS)]
+        body = {"party_id": party, "role": role}
+        if self.store.get("authorisation", f"{party}:{role}")["revoked_seq"] is None:
+            assert self.state("arm", "authorisation.revoked", body), self.reason
+        else:
+            assert self.state("arm", "authorisation.granted", {**body, **self.period})
+        self.check()
+
+    @precondition(lambda self: self.lots())
+    @rule(pick=PICK, fresh=FRESH, to=st.sampled_from(PARTIES))
+    def release(self, pick, fresh, to):
+        lot = self.lot(
+            pick,
+            lambda lot: (
+                lot["status"] in LIVE and not self.standing(lot["incoming_to"] or lot["holder"])
+            ),
+        )
+        body = {"lot_id": lot["id"], "lot_head": self.head(lot, fresh), "to": to}
+        if self.state("arm", "lot.released", {**body, "reason": "authorisation revoked"}):
+            assert not self.standing(lot["incoming_to"] or lot["holder"])
+            assert self.standing(to)
+            self.received[to] += labelled_fine(lot)
+        self.check()
+
+    @precondition(lambda self: self.lots())
+    @rule(who=ACTOR, pick=PICK, fresh=FRESH, delta=st.integers(-300, 300))
+    def settle(self, who, pick, fresh, delta):
+        lot = self.lot(
+            pick,
+            lambda lot: (
+                lot["status"] == "held"
+                and any(
+                    lot["id"] == self.store.get("obligation", o)["lot"] for o in lot["obligations"]
+                )
+            ),
+        )
+        fineness = min(10_000, max(1, lot["fineness"] + delta))
+        self.settlement(self.actor(who, lot["holder"]), lot, fineness, self.head(lot, fresh))
+        self.check()
+
+    @precondition(lambda self: self.lots())
+    @rule(who=ACTOR, pick=PICK, fresh=FRESH, how=st.integers(0, 99), shave=st.integers(0, 99))
+    def reconcile(self, who, pick, fresh, how, shave):
+        lot = self.lot(pick, lambda lot: lot.get("dispute") is not None)
+        dispute = lot.get("dispute") or {"sender": lot["holder"], "receiver": lot["holder"]}
+        gross = max(1, lot["gross_mg"] - shave)
+        head = self.head(lot, fresh)
+        if how < 20:
+            self.reconciliation("arm", lot, gross, head)
+        else:
+            party = self.actor(who, dispute["receiver"])
+            cosigner = dispute["sender"] if how < 90 else party
+            self.reconciliation(party, lot, gross, head, cosigner)
+        self.check()
 
     @rule(
         who=ACTOR,
@@ -553,12 +680,18 @@ class Ledger(RuleBasedStateMachine):
     def advance(self, pick, steps, cents_per_mg, difference_bp, percent, loss_bp):
         """Walk a live lot (then one of its children) ``steps`` honest steps towards a
         jeweller; the rules must accept each one."""
+        self.regrant_all()
         lot = self.lots(*LIVE)[pick % len(self.lots(*LIVE))]
         for _ in range(steps):
             holder, head = lot["holder"], lot["head"]
             if holder not in DOWNSTREAM:
                 return  # a certification body cannot act on a lot
             labelled = lot["claim"] in LABELLED
+            settling = [
+                o
+                for o in (self.store.get("obligation", i) for i in lot["obligations"])
+                if o["lot"] == lot["id"] and o["kind"] == "sale" and o["settled_seq"] is None
+            ]
             unsettled = [
                 o
                 for o in (self.store.get("obligation", i) for i in lot["obligations"])
@@ -566,9 +699,18 @@ class Ledger(RuleBasedStateMachine):
             ]
             if lot["status"] == "in_transit":
                 step = self.receipt(lot["incoming_to"], lot, difference_bp, head)
+            elif lot.get("dispute"):  # the receiver weighed it heavy: both agree on a mass
+                dispute = lot["dispute"]
+                agreed = dispute["shipped_mg"]
+                step = self.reconciliation(holder, lot, agreed, head, dispute["sender"])
             elif lot.get("sold_to") in (*AUTHORISED, *([] if labelled else CUSTODIANS)):
                 step = self.shipment(holder, lot, lot["sold_to"], head)
-            elif holder.startswith("asmo-") and not lot.get("sold_to"):
+            elif settling and labelled and lot["first_sale"] is None and percent % 3 == 0:
+                fineness = min(10_000, lot["fineness"] + difference_bp * 10)
+                step = self.settlement(holder, lot, fineness, head)
+            elif lot["first_sale"] == "pending" or (
+                holder.startswith("asmo-") and not lot.get("sold_to")
+            ):
                 step = self.sale(holder, lot, BUYERS[pick % 2], cents_per_mg, head)
             elif unsettled and labelled:
                 # The buyer cannot pass the lot on yet; it pays, the mine confirms.
@@ -632,6 +774,9 @@ def test_rules_keep_their_invariants_over_random_histories():
         "lot.refined",
         "lot.claimed",
         "lot.retired",
+        "lot.released",
+        "lot.weight_reconciled",
+        "authorisation.revoked",
     }
     refusals = {
         "stale-head",
@@ -647,5 +792,10 @@ def test_rules_keep_their_invariants_over_random_histories():
         "price-below-floor",
         "terms-mismatch",
         "sale-required",
+        "weight-dispute",
+        "not-authorised",
+        "settlement-not-open",
+        "cosignature-required",
+        "not-frozen",
     }
     assert lifecycle | refusals <= set(SEEN), sorted((lifecycle | refusals) - set(SEEN))
