@@ -50,6 +50,17 @@ STEPS = {
     "lot.split": "Split into parts",
     "lot.merged": "Merged",
     "lot.claimed": "Fairmined label applied",
+    "lot.alloyed": "Alloyed",
+    "lot.corrected": "Figure corrected",
+    "lot.weight_reconciled": "Weighing reconciled",
+    "lot.released": "Released by ARM",
+}
+FINDINGS = {
+    "weight-discrepancy": "Weighing differs from the shipment",
+    "assay-discrepancy": "Assay differs from the stated fineness",
+    "correction": "A stated figure was corrected",
+    "weight-reconciled": "Weighing dispute reconciled",
+    "release": "Released by ARM from a party without authorisation",
 }
 RETIRED = {
     "sold_to_consumer": "Sold to a consumer",
@@ -143,6 +154,8 @@ def _page(bundle: dict) -> dict:
         "origins": [_origin(p, mine) for mine in p.origins],
         "premium": _premium(p),
         "custody": _introduce([_step(p, s, entries[s["seq"]]["body"]) for s in p.custody]),
+        "status": p.status,
+        "findings": [_finding(p, f) for f in p.findings],
         "integrity": {
             "size": p.checkpoint_size,
             "root": b64encode(checkpoint.root),
@@ -150,6 +163,19 @@ def _page(bundle: dict) -> dict:
             "records": p.records,
             "witnesses": [_party(p, name)["name"] for name in p.witnessed_by],
         },
+    }
+
+
+def _finding(p: Provenance, finding: dict) -> dict:
+    """A finding in the lot's ancestry, in plain words."""
+    return {
+        "seq": finding["seq"],
+        "day": finding["day"],
+        "what": FINDINGS.get(finding["code"], finding["code"]),
+        "code": finding["code"],
+        "lot": finding["lot"],
+        "by": _party(p, finding["party"])["name"],
+        "detail": finding["detail"],
     }
 
 

@@ -2,7 +2,9 @@
 
 from ledger.types import (  # noqa: F401
     access,
+    alloying,
     certification,
+    corrections,
     disputes,
     identity,
     lots,

@@ -11,10 +11,11 @@ from ledger.cosign import COSIGNATURE, require_cosignature
 from ledger.errors import conflict, forbidden
 from ledger.fairmined import fine_mg
 from ledger.fields import HASH_HEX, LOT_ID, MASS_MG, Obj
-from ledger.lotstate import get_lot, touch
+from ledger.lotstate import flag, get_lot, touch
 from ledger.machine import Context, entry_type
 from ledger.origins import shrink_to
 from ledger.standing import require_standing
+from ledger.types.lots import weighing
 
 
 @entry_type(
@@ -44,9 +45,17 @@ def lot_weight_reconciled(ctx: Context) -> None:
         other = parties[1] if ctx.actor["id"] == parties[0] else parties[0]
         require_cosignature(ctx, other)
     agreed = ctx.body["gross_mg"]
-    lot.update(gross_mg=agreed, dispute=None)
+    lot.update(gross_mg=agreed, dispute=None, weighing=weighing(ctx, agreed))
     shrink_to(lot, fine_mg(agreed, lot["fineness"]))
     lot.setdefault("reconciliations", []).append(
         {"seq": ctx.seq, "by": ctx.actor["id"], "gross_mg": agreed, "dispute_seq": dispute["seq"]}
+    )
+    flag(
+        ctx,
+        "weight-reconciled",
+        lot["id"],
+        f"shipped {dispute['shipped_mg']} mg, received {dispute['received_mg']} mg, "
+        f"agreed {agreed} mg",
+        dispute_seq=dispute["seq"],
     )
     touch(ctx, lot)

@@ -96,6 +96,7 @@ def lot_registered(ctx: Context) -> None:
         processing=body["processing"],
     )
     lot["origin_asmos"] = [ctx.actor["id"]] if "asmo" in ctx.actor["roles"] else []
+    lot["weighing"] = weighing(ctx, body["gross_mg"])
     if claim in LABELLED:  # the mine's duties (price floor, premium) await its first sale
         lot.update(origin_fine={ctx.actor["id"]: lot["fine_mg"]}, first_sale="pending")
     lot["origin_sites"] = [f"{ctx.actor['id']}: {body['mine_site']}"]
@@ -194,8 +195,15 @@ def lot_received(ctx: Context) -> None:
             lot.update(first_buyer=ctx.actor["id"], first_sale=None)
         lot["sold_to"] = None
     lot.update(holder=ctx.actor["id"], status="held", incoming_to=None, gross_mg=weighed)
+    lot["weighing"] = weighing(ctx, weighed)
     shrink_to(lot, fine_mg(weighed, lot["fineness"]))  # a weighing never adds fine metal
     touch(ctx, lot)
+
+
+def weighing(ctx: Context, gross: int) -> dict:
+    """The lot's current mass statement: who weighed it, in which entry (what a correction
+    may supersede)."""
+    return {"seq": ctx.seq, "by": ctx.actor["id"], "type": ctx.entry["type"], "gross_mg": gross}
 
 
 def _params(ctx: Context) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import LABELLED
 from ledger.fields import HASH_HEX, LOT_ID, PARTY_ID, TEXT, Obj
-from ledger.lotstate import get_lot, require_premiums_settled
+from ledger.lotstate import flag, get_lot, require_premiums_settled
 from ledger.machine import Context, entry_type
 from ledger.standing import has_authorisation
 
@@ -50,3 +50,11 @@ def lot_released(ctx: Context) -> None:
         {"seq": ctx.seq, "from": keeper_id, "to": to["id"], "reason": ctx.body["reason"]}
     )
     ctx.store.put("lot", lot)
+    flag(
+        ctx,
+        "release",
+        lot["id"],
+        f"released from {keeper_id} to {to['id']}: {ctx.body['reason']}",
+        released_from=keeper_id,
+        released_to=to["id"],
+    )

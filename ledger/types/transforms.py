@@ -44,7 +44,7 @@ def require_same_duties(lots: list[dict]) -> list[dict]:
     return lots
 
 
-def _derive(ctx: Context, parents: list[dict], outputs: list[dict]) -> None:
+def derive(ctx: Context, parents: list[dict], outputs: list[dict]) -> None:
     """Create ``outputs`` (already-built lot dicts) from ``parents``, and retire the parents.
 
     Labelled fine metal is shared out over the outputs per origin mine, in proportion to their
@@ -121,7 +121,7 @@ def lot_split(ctx: Context) -> None:
         )
         for p, fine in zip(parts, fines, strict=True)
     ]
-    _derive(ctx, [parent], outputs)
+    derive(ctx, [parent], outputs)
 
 
 @entry_type(
@@ -149,7 +149,7 @@ def lot_merged(ctx: Context) -> None:
         claim="none",
         fine=fine,
     )
-    _derive(ctx, parents, [output])
+    derive(ctx, parents, [output])
 
 
 REFINED = Obj(
@@ -214,7 +214,7 @@ def lot_refined(ctx: Context) -> None:
             f"losing {fine_in - fine_out} mg of {fine_in} mg exceeds {limit} parts per 10,000",
             pointer="/body/outputs",
         )
-    _derive(ctx, parents, outputs)
+    derive(ctx, parents, outputs)
 
 
 def _unique_ids(outputs: list[dict]) -> None:
