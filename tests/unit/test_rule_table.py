@@ -563,7 +563,9 @@ ROWS: dict[str, Row] = {
         lambda b: (
             b.settled("LOT-1"),
             b.state(
-                "fab", "lot.retired", {"lot_id": "LOT-1", "lot_head": b.head("LOT-1"), "reason": "lost"}
+                "fab",
+                "lot.retired",
+                {"lot_id": "LOT-1", "lot_head": b.head("LOT-1"), "reason": "lost"},
             ),
             b.settled("LOT-2"),
         ),
@@ -733,13 +735,25 @@ ROWS: dict[str, Row] = {
     ),
     "not-party-to-dispute": Row(
         lambda b: b.disputed("LOT-1"),
-        lambda b: ("trader", "lot.weight_reconciled", b.reconciliation("LOT-1", "trader", "fab", 1)),
+        lambda b: (
+            "trader",
+            "lot.weight_reconciled",
+            b.reconciliation("LOT-1", "trader", "fab", 1),
+        ),
         lambda b: ("fab", "lot.weight_reconciled", b.reconciliation("LOT-1", "fab", "refiner", 1)),
     ),
     "cosignature-required": Row(
         lambda b: b.disputed("LOT-1"),
-        lambda b: ("refiner", "lot.weight_reconciled", b.reconciliation("LOT-1", "refiner", None, 1)),
-        lambda b: ("refiner", "lot.weight_reconciled", b.reconciliation("LOT-1", "refiner", "fab", 1)),
+        lambda b: (
+            "refiner",
+            "lot.weight_reconciled",
+            b.reconciliation("LOT-1", "refiner", None, 1),
+        ),
+        lambda b: (
+            "refiner",
+            "lot.weight_reconciled",
+            b.reconciliation("LOT-1", "refiner", "fab", 1),
+        ),
     ),
     "bad-cosignature": Row(
         lambda b: b.disputed("LOT-1"),
