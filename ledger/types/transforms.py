@@ -104,9 +104,12 @@ def lot_split(ctx: Context) -> None:
             pointer="/body/outputs",
         )
     _unique_ids(parts)
-    # Fine metal is shared out exactly: the last part takes the rounding remainder.
-    fines = [fine_mg(p["gross_mg"], parent["fineness"]) for p in parts]
-    fines[-1] += parent["fine_mg"] - sum(fines)
+    # Fine metal is shared out exactly: each part at most its share by mass (and at most what
+    # its mass holds at the lot's fineness), the last part takes the rounding remainder.
+    whole, gross = parent["fine_mg"], parent["gross_mg"]
+    fines = [min(fine_mg(p["gross_mg"], parent["fineness"]), whole * p["gross_mg"] // gross)
+             for p in parts]  # fmt: skip
+    fines[-1] += whole - sum(fines)
     outputs = [
         new_lot(
             ctx,
