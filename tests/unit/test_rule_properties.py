@@ -337,7 +337,7 @@ class Ledger(RuleBasedStateMachine):
         setup = [("operator", "ledger.genesis", genesis)]
         for party, roles in ROLES.items():
             body = {**founder(party), "country": "CO", "roles": roles}
-            if party in ("refiner", "mine-trader"):
+            if party in ("refiner", "mine-trader", "jeweller"):
                 body["activities"] = ["refining", "manufacturing"]
             setup.append(("arm", "party.registered", body))
         for number, (mine, ecological) in enumerate(CERTIFIED.items()):
@@ -448,6 +448,26 @@ class Ledger(RuleBasedStateMachine):
             self.check_transformation(inputs, [o["lot_id"] for o in outputs], exact=False)
         return applied
 
+    def alloying(self, party, lot, gross, head, fineness=None):
+        fineness = lot["fine_mg"] * 10_000 // gross if fineness is None else fineness
+        output = {"lot_id": self.new_id(), "gross_mg": gross, "fineness": fineness}
+        body = {"lot_id": lot["id"], "lot_head": head, "output": {**output, "form": "jewellery"}}
+        applied = self.state(party, "lot.alloyed", body)
+        if applied:
+            self.check_transformation([lot], [output["lot_id"]], exact=True)
+            made = self.store.get("lot", output["lot_id"])
+            assert made["origin_fine"] == (lot["origin_fine"] if lot["claim"] in LABELLED else {})
+        return applied
+
+    def correcting(self, party, lot, gross, head):
+        body = {"lot_id": lot["id"], "lot_head": head, "corrects_seq": lot["weighing"]["seq"]}
+        body.update(gross_mg=gross, reason="grams typed as milligrams")
+        applied = self.state(party, "lot.corrected", body)
+        if applied and lot["first_sale"] != "pending":
+            after = self.store.get("lot", lot["id"])
+            assert labelled_fine(after) <= labelled_fine(lot), "a correction added metal"
+        return applied
+
     def claiming(self, party, lot, head):
         body = {"lot_id": lot["id"], "lot_head": head, "product": "Wedding band, 18k"}
         return self.state(party, "lot.claimed", body)
@@ -479,6 +499,17 @@ class Ledger(RuleBasedStateMachine):
             assert labelled_fine(after) <= labelled_fine(lot), "a reconciliation added metal"
         return applied
 
+    def releasable(self, lot: dict) -> bool:
+        """A labelled, live lot past its first sale with its premiums settled."""
+        owed = (self.store.get("obligation", o) for o in lot["obligations"])
+        return (
+            lot["status"] in LIVE
+            and lot["claim"] in LABELLED
+            and lot["first_sale"] is None
+            and lot.get("dispute") is None
+            and all(o["confirmed"] == o["due"] for o in owed)
+        )
+
     def regrant_all(self) -> None:
         """ARM authorises again every party whose authorisation it revoked."""
         for party, role in AUTHORISATIONS:
@@ -488,32 +519,29 @@ class Ledger(RuleBasedStateMachine):
 
     # --- rules: one action, often by the entitled party, sometimes by anyone -------------------
 
-    @rule(pick=PICK)
-    def revoke_or_grant(self, pick):
-        """ARM revokes an authorisation (freezing the party's labelled stock) or grants it
-        again."""
-        party, role = AUTHORISATIONS[pick % len(AUTHORISATIONS)]
-        body = {"party_id": party, "role": role}
-        if self.store.get("authorisation", f"{party}:{role}")["revoked_seq"] is None:
-            assert self.state("arm", "authorisation.revoked", body), self.reason
-        else:
-            assert self.state("arm", "authorisation.granted", {**body, **self.period})
-        self.check()
-
     @precondition(lambda self: self.lots())
-    @rule(pick=PICK, fresh=FRESH, to=st.sampled_from(PARTIES))
-    def release(self, pick, fresh, to):
-        lot = self.lot(
-            pick,
-            lambda lot: (
-                lot["status"] in LIVE and not self.standing(lot["incoming_to"] or lot["holder"])
-            ),
-        )
+    @rule(pick=PICK, fresh=FRESH, to=st.sampled_from(PARTIES), revoke=st.integers(0, 3))
+    def release(self, pick, fresh, to, revoke):
+        """ARM revokes a holder (freezing its labelled stock), then releases one of its lots to
+        a party; and sometimes authorises the holder again."""
+        lot = self.lot(pick, self.releasable)
+        keeper = lot["incoming_to"] or lot["holder"]
+        if to in (keeper, *ROLES) and pick % 100 < HONEST:  # mostly an authorised party
+            to = sorted(AUTHORISED - {keeper})[pick % (len(AUTHORISED) - 1)]
+        if revoke:
+            for party, role in AUTHORISATIONS:
+                current = self.store.get("authorisation", f"{party}:{role}")
+                if party == keeper and current["revoked_seq"] is None:
+                    body = {"party_id": party, "role": role}
+                    assert self.state("arm", "authorisation.revoked", body), self.reason
+        lot = self.store.get("lot", lot["id"])
         body = {"lot_id": lot["id"], "lot_head": self.head(lot, fresh), "to": to}
         if self.state("arm", "lot.released", {**body, "reason": "authorisation revoked"}):
-            assert not self.standing(lot["incoming_to"] or lot["holder"])
+            assert not self.standing(keeper)
             assert self.standing(to)
             self.received[to] += labelled_fine(lot)
+        if revoke == 3:
+            self.regrant_all()
         self.check()
 
     @precondition(lambda self: self.lots())
@@ -666,6 +694,27 @@ class Ledger(RuleBasedStateMachine):
         self.retirement(self.actor(who, lot["holder"]), lot, self.head(lot, fresh))
         self.check()
 
+    @precondition(lambda self: self.lots())
+    @rule(who=ACTOR, pick=PICK, fresh=FRESH, change=st.integers(-500, 500))
+    def correct(self, who, pick, fresh, change):
+        lot = self.lot(pick, lambda lot: lot["status"] == "held" and lot.get("weighing"))
+        party = self.actor(who, (lot.get("weighing") or {"by": lot["holder"]})["by"])
+        if lot.get("weighing"):
+            self.correcting(party, lot, max(1, lot["gross_mg"] + change), self.head(lot, fresh))
+        self.check()
+
+    @precondition(lambda self: self.lots())
+    @rule(
+        who=ACTOR, pick=PICK, fresh=FRESH, bigger=st.integers(-10, 5_000), skew=st.integers(-1, 1)
+    )
+    def alloy(self, who, pick, fresh, bigger, skew):
+        lot = self.lot(pick, lambda lot: lot["status"] == "held" and lot["holder"] == "jeweller")
+        gross = max(1, lot["gross_mg"] + bigger)
+        fineness = max(0, min(10_000, lot["fine_mg"] * 10_000 // gross + skew))
+        party = self.actor(who, lot["holder"])
+        self.alloying(party, lot, gross, self.head(lot, fresh), fineness)
+        self.check()
+
     # --- the honest way from the mine to a jeweller --------------------------------------------
 
     @precondition(lambda self: self.lots(*LIVE))
@@ -697,20 +746,30 @@ class Ledger(RuleBasedStateMachine):
                 for o in (self.store.get("obligation", i) for i in lot["obligations"])
                 if o["confirmed"] < o["due"]
             ]
-            if lot["status"] == "in_transit":
-                step = self.receipt(lot["incoming_to"], lot, difference_bp, head)
+            if lot["status"] == "in_transit":  # now and then weighed heavy: a dispute
+                heavy = labelled and percent % 4 == 0
+                step = self.receipt(lot["incoming_to"], lot, 20 if heavy else difference_bp, head)
             elif lot.get("dispute"):  # the receiver weighed it heavy: both agree on a mass
                 dispute = lot["dispute"]
                 agreed = dispute["shipped_mg"]
+                assert not self.shipment(holder, lot, "refiner", head)
+                assert self.refusal == "weight-dispute", self.reason
+                assert not self.reconciliation(holder, lot, agreed, head)
+                assert self.refusal == "cosignature-required", self.reason
                 step = self.reconciliation(holder, lot, agreed, head, dispute["sender"])
+            elif (lot.get("weighing") or {}).get("by") == holder and percent % 11 == 0:
+                step = self.correcting(holder, lot, max(1, lot["gross_mg"] - 1), head)
             elif lot.get("sold_to") in (*AUTHORISED, *([] if labelled else CUSTODIANS)):
                 step = self.shipment(holder, lot, lot["sold_to"], head)
-            elif settling and labelled and lot["first_sale"] is None and percent % 3 == 0:
+            elif settling and labelled and lot["first_sale"] is None and percent % 3 != 1:
                 fineness = min(10_000, lot["fineness"] + difference_bp * 10)
                 step = self.settlement(holder, lot, fineness, head)
             elif lot["first_sale"] == "pending" or (
                 holder.startswith("asmo-") and not lot.get("sold_to")
             ):
+                if lot["first_sale"] == "pending":
+                    assert not self.sale(holder, lot, BUYERS[pick % 2], 10, head)
+                    assert self.refusal == "price-below-floor", self.reason
                 step = self.sale(holder, lot, BUYERS[pick % 2], cents_per_mg, head)
             elif unsettled and labelled:
                 # The buyer cannot pass the lot on yet; it pays, the mine confirms.
@@ -718,11 +777,29 @@ class Ledger(RuleBasedStateMachine):
                 assert self.refusal == "premium-unsettled", self.reason
                 owed = unsettled[0]
                 if owed["paid"] < owed["due"]:
+                    assert not self.payment(owed["payer"], owed, owed["due"] - owed["paid"] + 1)
+                    assert self.refusal == "overpayment", self.reason
                     part = max(1, (owed["due"] - owed["paid"]) * percent // 100)
                     step = self.payment(owed["payer"], owed, part)
                 else:
                     part = max(1, (owed["paid"] - owed["confirmed"]) * percent // 100)
                     step = self.confirmation(owed["asmo"], owed, part)
+            elif labelled and percent % 7 == 0 and holder in AUTHORISED and not lot.get("sold_to"):
+                # ARM revokes the holder: its labelled stock is frozen until ARM releases it.
+                for party, role in AUTHORISATIONS:
+                    if party == holder:
+                        assert self.state(
+                            "arm", "authorisation.revoked", {"party_id": party, "role": role}
+                        )
+                assert not self.shipment(holder, lot, "fab-one", head)
+                assert self.refusal == "not-authorised", self.reason
+                to = "refiner" if holder != "refiner" else "jeweller"
+                body = {"lot_id": lot["id"], "lot_head": head, "to": to, "reason": "revoked"}
+                step = self.state("arm", "lot.released", body)
+                self.received[to] += labelled_fine(lot)
+                self.regrant_all()
+            elif holder == "jeweller" and percent % 5 == 1 and lot["form"] != "jewellery":
+                step = self.alloying(holder, lot, lot["gross_mg"] * 4 // 3 + 1, head)
             elif holder == "refiner" and lot["form"] == "dore" and lot["fine_mg"] >= 100:
                 # Pure bars (10,000) hold exactly their mass: the loss is exactly loss_bp, and
                 # bars holding more fine metal than the doré are refused.
@@ -776,6 +853,9 @@ def test_rules_keep_their_invariants_over_random_histories():
         "lot.retired",
         "lot.released",
         "lot.weight_reconciled",
+        "lot.alloyed",
+        "lot.corrected",
+        "lot.assayed",
         "authorisation.revoked",
     }
     refusals = {
