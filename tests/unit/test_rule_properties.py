@@ -1,19 +1,26 @@
 """Property tests of the Fairmined rules on the pure core: random histories, invariants each entry.
 
 A hypothesis state machine drives ``ledger.machine.apply_entry`` over a ``MemoryStore`` (no
-database, no Flask) in a small world: three mines (Ecological, Fairmined, uncertified), two First
-Authorized Buyers, a refiner, an authorised and an unauthorised jeweller, a certification body.
-Each rule signs one action (register, sell with sealed private terms, ship, receive with its own
-weighing, pay or confirm part of a premium, split, merge, refine, claim, retire), usually stated
-by the party entitled to it and sometimes by anyone, with a stale head, a wrong amount, a price
-under the floor or tampered terms. The ``advance`` rule walks one lot several honest steps
+database, no Flask) in a small world: three mines (Ecological, Fairmined, uncertified), a mine
+that also holds every supply-chain role, two First Authorized Buyers, a refiner, an authorised
+and an unauthorised jeweller, a certification body. Each rule signs one action (register, sell
+with sealed private terms, ship, receive with its own weighing, pay or confirm part of a
+premium, split, merge, refine, alloy, correct, settle by assay, reconcile a weighing dispute,
+claim, retire; ARM freezes a holder and releases its lot), usually stated by the party entitled
+to it and sometimes by anyone, with a stale head, a wrong amount, a price under the floor or
+tampered terms. ``batch`` admits dependent entries in one group-commit batch (each reading the
+batch so far through an overlay). The ``advance`` rule walks one lot several honest steps
 towards a jeweller; honest steps must be accepted. After every entry, accepted or refused:
 
 * a refused entry wrote nothing (objects and indexes unchanged);
-* fine metal is never created: it enters the live lots only by registration and by a receiver's
-  own weighing (flagged beyond tolerance); splits and merges conserve it exactly, a refining's
-  outputs hold at most its inputs' (within the loss tolerance), retiring takes it out;
-* every premium has 0 <= confirmed <= paid <= due, matching its payments and confirmations;
+* invariant 1: per origin mine, the labelled fine metal past its first sale (held, in transit,
+  transformed, claimed) never exceeds the fine metal it sold with a premium owed; no weighing,
+  reconciliation or correction adds labelled metal; splits, merges and alloys conserve it;
+* invariant 5: each licensee's claims add up to at most the labelled metal it took in, and no
+  lot is claimed twice;
+* premium due (less credits, plus top-ups) equals the settled fine mass times the rate, and
+  every premium has 0 <= confirmed <= paid <= due, matching its payments and confirmations;
+* metal awaiting its mine's first sale has never left the mine;
 * every lot has exactly one holder (a registered party, found once in the holder index), and a
   lot in transit is headed to another registered party;
 * a labelled lot with a premium not yet confirmed has reached no one but its origin mines and
@@ -49,7 +56,7 @@ from ledger.keys import PrivateKey
 from ledger.machine import REGISTRY, apply_entry, replay_record
 from ledger.origins import labelled_fine
 from ledger.record import GENESIS_PREV
-from ledger.state import MemoryStore
+from ledger.state import MemoryStore, Overlay
 from ledger.timefmt import format_instant
 from ledger.types.identity import DEFAULT_PARAMS
 
@@ -127,8 +134,14 @@ class Ledger(RuleBasedStateMachine):
         self.records: list[tuple] = []  # (record, private) of each accepted entry
         self.signers: dict[str, Signer] = {}
         self.received: Counter = Counter()  # labelled fine mg each party took into custody
+        self.pending: Overlay | None = None  # a group-commit batch being admitted
         self.numbers = itertools.count(1)
         self.refusal = self.reason = ""  # the last refusal's code, and what was refused why
+
+    @property
+    def view(self):
+        """What the next entry reads: the batch being admitted, or the store."""
+        return self.pending if self.pending is not None else self.store
 
     # --- applying one entry and checking the invariants -------------------------------------
 
@@ -140,7 +153,7 @@ class Ledger(RuleBasedStateMachine):
         received = format_instant(datetime.now(UTC), micro=True)
         try:
             applied = apply_entry(
-                self.store,
+                self.view,
                 self.signers[party].entry(type, body),
                 seq=seq,
                 prev_hash=prev,
@@ -154,7 +167,7 @@ class Ledger(RuleBasedStateMachine):
             self.reason = f"{type} by {party} refused: {refusal}"
             return None
         for kind, value in applied.writes:
-            self.store.put(kind, value)
+            self.view.put(kind, value)
         self.records.append((applied.record, private))
         SEEN[type] += 1
         return applied
@@ -227,7 +240,7 @@ class Ledger(RuleBasedStateMachine):
             if lot["claim"] not in LABELLED:
                 continue
             for obligation_id in lot["obligations"]:
-                obligation = self.store.get("obligation", obligation_id)
+                obligation = self.view.get("obligation", obligation_id)
                 if obligation["confirmed"] == obligation["due"] or obligation["kind"] != "sale":
                     continue
                 allowed = {*lot["origin_asmos"], obligation["payer"]}
@@ -239,7 +252,7 @@ class Ledger(RuleBasedStateMachine):
         """Outputs hold at most the inputs' fine metal (exactly as much for splits, merges),
         and at most their labelled metal, per origin mine."""
         fine_in = sum(lot["fine_mg"] for lot in inputs)
-        made = [self.store.get("lot", lot_id) for lot_id in outputs]
+        made = [self.view.get("lot", lot_id) for lot_id in outputs]
         fine_out = sum(lot["fine_mg"] for lot in made)
         assert fine_out == fine_in if exact else fine_out <= fine_in
         assert (fine_in - fine_out) * 10_000 <= fine_in * DEFAULT_PARAMS["refining_loss_max_bp"]
@@ -385,7 +398,7 @@ class Ledger(RuleBasedStateMachine):
         body = {"lot_id": lot["id"], "lot_head": head, "gross_mg": weighed}
         applied = self.state(party, "lot.received", body)
         if applied:
-            after = self.store.get("lot", lot["id"])
+            after = self.view.get("lot", lot["id"])
             assert labelled_fine(after) <= labelled_fine(lot), "a weighing added labelled metal"
             self.received[party] += labelled_fine(after)
             shipped, tolerance = lot["gross_mg"], DEFAULT_PARAMS["receipt_tolerance_bp"]
@@ -455,7 +468,7 @@ class Ledger(RuleBasedStateMachine):
         applied = self.state(party, "lot.alloyed", body)
         if applied:
             self.check_transformation([lot], [output["lot_id"]], exact=True)
-            made = self.store.get("lot", output["lot_id"])
+            made = self.view.get("lot", output["lot_id"])
             assert made["origin_fine"] == (lot["origin_fine"] if lot["claim"] in LABELLED else {})
         return applied
 
@@ -464,7 +477,7 @@ class Ledger(RuleBasedStateMachine):
         body.update(gross_mg=gross, reason="grams typed as milligrams")
         applied = self.state(party, "lot.corrected", body)
         if applied and lot["first_sale"] != "pending":
-            after = self.store.get("lot", lot["id"])
+            after = self.view.get("lot", lot["id"])
             assert labelled_fine(after) <= labelled_fine(lot), "a correction added metal"
         return applied
 
@@ -495,13 +508,13 @@ class Ledger(RuleBasedStateMachine):
             body = cosign(key, cosigner, "lot.weight_reconciled", party, body)
         applied = self.state(party, "lot.weight_reconciled", body)
         if applied:
-            after = self.store.get("lot", lot["id"])
+            after = self.view.get("lot", lot["id"])
             assert labelled_fine(after) <= labelled_fine(lot), "a reconciliation added metal"
         return applied
 
     def releasable(self, lot: dict) -> bool:
         """A labelled, live lot past its first sale with its premiums settled."""
-        owed = (self.store.get("obligation", o) for o in lot["obligations"])
+        owed = (self.view.get("obligation", o) for o in lot["obligations"])
         return (
             lot["status"] in LIVE
             and lot["claim"] in LABELLED
@@ -513,7 +526,7 @@ class Ledger(RuleBasedStateMachine):
     def regrant_all(self) -> None:
         """ARM authorises again every party whose authorisation it revoked."""
         for party, role in AUTHORISATIONS:
-            if self.store.get("authorisation", f"{party}:{role}")["revoked_seq"] is not None:
+            if self.view.get("authorisation", f"{party}:{role}")["revoked_seq"] is not None:
                 body = {"party_id": party, "role": role, **self.period}
                 assert self.state("arm", "authorisation.granted", body), self.reason
 
@@ -530,11 +543,11 @@ class Ledger(RuleBasedStateMachine):
             to = sorted(AUTHORISED - {keeper})[pick % (len(AUTHORISED) - 1)]
         if revoke:
             for party, role in AUTHORISATIONS:
-                current = self.store.get("authorisation", f"{party}:{role}")
+                current = self.view.get("authorisation", f"{party}:{role}")
                 if party == keeper and current["revoked_seq"] is None:
                     body = {"party_id": party, "role": role}
                     assert self.state("arm", "authorisation.revoked", body), self.reason
-        lot = self.store.get("lot", lot["id"])
+        lot = self.view.get("lot", lot["id"])
         body = {"lot_id": lot["id"], "lot_head": self.head(lot, fresh), "to": to}
         if self.state("arm", "lot.released", {**body, "reason": "authorisation revoked"}):
             assert not self.standing(keeper)
@@ -552,7 +565,7 @@ class Ledger(RuleBasedStateMachine):
             lambda lot: (
                 lot["status"] == "held"
                 and any(
-                    lot["id"] == self.store.get("obligation", o)["lot"] for o in lot["obligations"]
+                    lot["id"] == self.view.get("obligation", o)["lot"] for o in lot["obligations"]
                 )
             ),
         )
@@ -715,6 +728,33 @@ class Ledger(RuleBasedStateMachine):
         self.alloying(party, lot, gross, self.head(lot, fresh), fineness)
         self.check()
 
+    @rule(
+        mine=st.sampled_from(("asmo-eco", "asmo-plain", "mine-trader", "asmo-uncertified")),
+        gross=st.integers(1_000, 3_000_000),
+        factor=st.integers(1, 1_000),
+        cents_per_mg=st.integers(10, 16),
+        buyer=ACTOR,
+    )
+    def batch(self, mine, gross, factor, cents_per_mg, buyer):
+        """Dependent entries admitted in one group-commit batch: each reads what the earlier
+        ones of the batch wrote (an overlay over the store), all written at the end. A mine
+        registers a lot with a typing error, corrects it, sells and ships it."""
+        self.pending = Overlay(self.store)
+        try:
+            lot_id, claim = self.new_id(), "ecological" if mine == "asmo-eco" else "fairmined"
+            if self.registration(mine, lot_id, claim, gross, 9_000, ECOLOGICAL_PROCESS):
+                lot = self.view.get("lot", lot_id)
+                self.correcting(mine, lot, gross * factor, lot["head"])
+                lot = self.view.get("lot", lot_id)
+                buyer = self.partner(buyer, lot)
+                self.sale(mine, lot, buyer, cents_per_mg, lot["head"])
+                lot = self.view.get("lot", lot_id)
+                self.shipment(mine, lot, buyer, lot["head"])
+        finally:
+            batch, self.pending = self.pending, None
+        batch.flush_to(self.store)
+        self.check()
+
     # --- the honest way from the mine to a jeweller --------------------------------------------
 
     @precondition(lambda self: self.lots(*LIVE))
@@ -738,12 +778,12 @@ class Ledger(RuleBasedStateMachine):
             labelled = lot["claim"] in LABELLED
             settling = [
                 o
-                for o in (self.store.get("obligation", i) for i in lot["obligations"])
+                for o in (self.view.get("obligation", i) for i in lot["obligations"])
                 if o["lot"] == lot["id"] and o["kind"] == "sale" and o["settled_seq"] is None
             ]
             unsettled = [
                 o
-                for o in (self.store.get("obligation", i) for i in lot["obligations"])
+                for o in (self.view.get("obligation", i) for i in lot["obligations"])
                 if o["confirmed"] < o["due"]
             ]
             if lot["status"] == "in_transit":  # now and then weighed heavy: a dispute
@@ -818,9 +858,9 @@ class Ledger(RuleBasedStateMachine):
                 step = self.shipment(holder, lot, downstream[pick % len(downstream)], head)
             assert step, f"an honest step was refused: {self.reason}"
             self.check()
-            lot = self.store.get("lot", lot["id"])
+            lot = self.view.get("lot", lot["id"])
             if lot["children"]:
-                lot = self.store.get("lot", lot["children"][pick % len(lot["children"])])
+                lot = self.view.get("lot", lot["children"][pick % len(lot["children"])])
             if lot["status"] not in LIVE:
                 return
 
