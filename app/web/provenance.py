@@ -6,6 +6,7 @@ premiums were paid) and never a commercial figure: no price, premium amount or p
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import qrcode
@@ -14,7 +15,9 @@ from markupsafe import Markup
 from qrcode.image.svg import SvgPathFillImage
 
 from app import checkpoints, db, provenance
+from app.db.store import SqlStore
 from app.db.uow import reading
+from ledger import accounting
 from ledger.bundle import Provenance, verify_bundle
 from ledger.checkpoint import parse_checkpoint
 from ledger.errors import LedgerError
@@ -151,7 +154,7 @@ def _page(bundle: dict) -> dict:
             "name": CLAIMS[lot["claim"]],
             "by": _party(p, lot["claimed_by"]) if lot["claimed_by"] else None,
         },
-        "origins": [_origin(p, mine) for mine in p.origins],
+        "origins": [{**_origin(p, mine), "capacity": _capacity(mine["id"])} for mine in p.origins],
         "premium": _premium(p),
         "custody": _introduce([_step(p, s, entries[s["seq"]]["body"]) for s in p.custody]),
         "status": p.status,
@@ -219,6 +222,24 @@ def _origin(p: Provenance, mine: dict) -> dict:
         "ecological": any(o["certification"] == "ecological" for o in owed),
         "premium": _settlement(owed),
     }
+
+
+def _capacity(asmo: str) -> list[dict]:
+    """The mine's certified capacity and its use this certificate year, as the ledger records
+    it today (a bundle holds only the registrations of this lot's ancestry)."""
+    with reading(db.get_engine()) as connection:
+        certificates = SqlStore(connection).find("certificate", "party", asmo)
+    rows = accounting.capacity_use(certificates, datetime.now(UTC).date())
+    return [
+        {
+            "miners": row["miners"],
+            "cap": f"{row['capacity_fine_mg_per_year'] / 1_000_000:,.1f} kg",
+            "used": f"{row['used_bp'] // 100}.{row['used_bp'] % 100:02d}%",
+            "year_from": row["year_from"],
+        }
+        for row in rows
+        if row["status"] != "withdrawn"
+    ]
 
 
 def _settlement(obligations: list[dict]) -> str:

@@ -55,6 +55,7 @@ def test_ring_page_shows_its_verified_provenance(demo_data, client):
     assert html.count("Colombia</p>") == 2
     assert html.count("Peru</p>") == 1
     assert "Mine site: Ananea, Puno" in html
+    assert html.count("Certified capacity: 400 miners, 200.0 kg fine gold a year; ") == 3
     assert '<span class="answer-text">Fairmined Gold</span>' in html
     assert "Applied by <strong>Oro Verde Jewellery Ltd</strong>" in html
     # A real 18k ring: 4.5 g fine gold in a 6 g band, never shown as 999.9.
