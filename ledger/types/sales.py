@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ledger import terms
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import LABELLED, fine_mg, meets_price_floor, premium_due
 from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, TEXT, Date, Obj, Str
-from ledger.lotstate import held_lot, require_premiums_settled, touch
+from ledger.lotstate import flag, held_lot, require_premiums_settled, touch
 from ledger.machine import Context, entry_type
 from ledger.origins import labelled_fine
 from ledger.types.certification import is_authorised, require_certified
@@ -127,6 +127,32 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
     return obligation["id"]
 
 
+def _check_floor_on(ctx: Context, lot: dict, obligation: dict, settled: int) -> None:
+    """The price floor follows the settled fine mass: where the sale's private terms are known
+    (at admission, and in a replay with them), a price under the floor for the settled mass is
+    a finding for ARM (``price-floor-shortfall``; the finding names no price)."""
+    sale = ctx.store.get("sale", f"SALE-{obligation['sale_seq']}")
+    if sale is None or sale["terms"] is None:
+        return
+    terms_ = sale["terms"]
+    try:
+        reference = reference_price(
+            ctx, lot["metal"], terms_["currency"], day=date.fromisoformat(sale["day"])
+        )
+    except LedgerError:
+        return
+    floor = ctx.store.get("meta", "ledger")["params"]["price_floor_bp"]
+    if not meets_price_floor(terms_["price"], settled, reference["price_per_troy_oz"], floor):
+        flag(
+            ctx,
+            "price-floor-shortfall",
+            lot["id"],
+            f"the sale price is under {floor // 100}% of the reference price of "
+            f"{reference['day']} for the {settled} mg fine metal the settlement assay found",
+            obligation=obligation["id"],
+        )
+
+
 def settle_premium(ctx: Context, lot: dict, fineness: int) -> None:
     """The settlement assay: the mine's premium and the lot's labelled metal follow its finding.
 
@@ -166,6 +192,7 @@ def settle_premium(ctx: Context, lot: dict, fineness: int) -> None:
         ctx.store.put("obligation", top_up)
         obligation["top_ups"].append(top_up["id"])
         lot["obligations"] = sorted({*lot["obligations"], top_up["id"]})
+        _check_floor_on(ctx, lot, obligation, settled)
     else:
         obligation.update(
             credit=premium_due(basis, rate) - premium_due(settled, rate),

@@ -887,3 +887,19 @@ def _codes_in_core() -> set[str]:
 def test_the_table_names_every_code_the_rules_raise():
     assert sorted(_codes_in_core() - set(ROWS)) == []
     assert sorted(set(ROWS) - _codes_in_core()) == []
+
+
+@pytest.mark.parametrize(("fineness", "short"), [(9_100, False), (9_900, True)])
+def test_the_price_floor_follows_the_settled_fine_mass(fineness, short):
+    """Sold at 13 cents per mg of the declared 90 g fine (the floor is about 12.2): a settlement
+    assay finding 91 g keeps the price above the floor, 99 g puts it under, a finding for ARM
+    that names no price."""
+    book = Book()
+    book.delivered("LOT-1")
+    applied = book.state("fab", "lot.assayed", book.assay("LOT-1", fineness, "settlement"))
+    assert ("price-floor-shortfall" in applied.flags) == short
+    for finding in book.store.find("finding", "code", "price-floor-shortfall"):
+        assert (
+            str(book.store.get("sale", next(iter(book.store.objects["sale"])))["terms"]["price"])
+            not in finding["detail"]
+        )
