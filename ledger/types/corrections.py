@@ -93,5 +93,7 @@ def lot_corrected(ctx: Context) -> None:
         f"seq {stated['seq']} corrected: {before['gross_mg']} mg at {before['fineness']} "
         f"-> {lot['gross_mg']} mg at {fineness} ({body['reason']})",
         corrects_seq=stated["seq"],
+        before_mg=before["gross_mg"],
+        after_mg=lot["gross_mg"],
     )
     touch(ctx, lot)

@@ -59,3 +59,13 @@ def test_capacity_report_shows_each_mines_use_of_its_cap(client, arm, engine):
 def test_accounting_reports_are_for_arm_only(client, arm, app):
     for path in ("premiums/settlements", "licensees", "capacity"):
         assert client.get(f"/api/v1/reports/{path}").status_code == 401
+
+
+def test_discrepancies_show_the_corrected_mass_beside_the_original(client, arm):
+    items = client.get("/api/v1/reports/discrepancies?code=correction", headers=arm).get_json()[
+        "items"
+    ]
+    (correction,) = items
+    assert correction["lot"] == "DORE-2026-001"
+    assert correction["observed"] == correction["expected"] * 1000  # grams typed for mg
+    assert correction["unit"] == "mg"
