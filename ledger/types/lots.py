@@ -308,5 +308,7 @@ def lot_claimed(ctx: Context) -> None:
 )
 def lot_retired(ctx: Context) -> None:
     lot = held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])
+    if lot["first_sale"] is not None and ctx.body["reason"] == "sold_to_consumer":
+        raise LedgerError("sale-required", "labelled metal leaves the mine by its first sale")
     lot.update(status="retired", retired_reason=ctx.body["reason"])
     touch(ctx, lot)

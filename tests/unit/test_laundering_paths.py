@@ -51,6 +51,8 @@ def test_a_mine_with_every_role_cannot_skip_its_first_sale(book):
         assert book.lot(part)["first_sale"] == "pending"
         refused(book, "sale-required", "mine-all", "lot.shipped", book.shipment(part, "trader"))
         refused(book, "sale-required", "mine-all", "lot.claimed", book.claiming(part))
+        retired = {"lot_id": part, "lot_head": book.head(part), "reason": "sold_to_consumer"}
+        refused(book, "sale-required", "mine-all", "lot.retired", retired)
     sale, private = book.sale("PART-0", buyer="fab")  # selling a part is its first sale
     sold = book.state("mine-all", "lot.sold", sale, private)
     assert book.store.get("obligation", f"PRM-{sold.record.seq}")["fine_mg"] == 36_000
