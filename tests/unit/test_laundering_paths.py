@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 from ledger_book import MERCURY, Book
 
+from ledger.cosign import cosign
 from ledger.errors import LedgerError
 from ledger.origins import labelled_fine
 
@@ -163,3 +164,19 @@ def test_one_tonne_from_one_artisanal_mine_is_impossible(book):
         "certificate.issued",
         {**body, "certificate_id": "FM-MORE", "miners": 1_001},
     )
+
+
+def test_a_correction_after_the_lot_moved_on_needs_the_holders_cosignature(book):
+    book.at("refiner", "LOT-1")
+    receipt = book.lot("LOT-1")["weighing"]["seq"]
+    book.revoke("refiner", "supplier")
+    book.state("arm", "lot.released", book.release("LOT-1", "jeweller"))
+    book.authorise("refiner", "supplier")
+    body = book.correction("LOT-1", receipt, 99_000)
+    refused(book, "cosignature-required", "refiner", "lot.corrected", body)
+    key = book.signers["jeweller"].key
+    cosigned = cosign(key, "jeweller", "lot.corrected", "refiner", body)
+    book.state("refiner", "lot.corrected", cosigned)
+    lot = book.lot("LOT-1")
+    assert (lot["gross_mg"], lot["fine_mg"], lot["holder"]) == (99_000, 89_100, "jeweller")
+    assert [c["corrects_seq"] for c in lot["corrections"]] == [receipt]
