@@ -10,8 +10,10 @@ from support import PROCESS_ECO, Supply
 
 from app.db import log
 from app.db.uow import reading
+from ledger.bundle import verify_bundle
 from ledger.client import LedgerHTTPError
 from ledger.cosign import cosign
+from ledger.note import parse_verifier_key
 
 
 @pytest.fixture
@@ -44,6 +46,16 @@ def refused(world, code: str, status: int, action, *args, **kwargs) -> dict:
 
 def _lot(world, lot_id: str) -> dict:
     return world.client.request("GET", f"/api/v1/lots/{lot_id}")["lot"]
+
+
+def _verified_offline(world, lot_id: str):
+    """The lot's public bundle, verified with the core alone: every new rule re-run on the
+    records the bundle carries."""
+    client = world.app.test_client()
+    key = parse_verifier_key(client.get("/api/v1/verifier-key").get_data(as_text=True).strip())
+    provenance = verify_bundle(client.get(f"/api/v1/lots/{lot_id}/bundle").get_json(), key)
+    assert provenance.lot == _lot(world, lot_id)
+    return provenance
 
 
 def _settled(world, supply, lot_id="DORE-001") -> str:
@@ -84,6 +96,8 @@ def test_a_heavy_receipt_holds_the_lot_until_both_sides_agree(world, supply):
     lot = _lot(world, "DORE-001")
     assert (lot["dispute"], lot["gross_mg"], lot["fine_mg"]) == (None, 1_000_000, 880_000)
     supply.ship("DORE-001", "refiner-alpes", "jeweller-oro")
+    codes = [f["code"] for f in _verified_offline(world, "DORE-001").findings]
+    assert codes == ["weight-discrepancy", "weight-reconciled"]
 
 
 def test_the_settlement_assay_tops_up_the_premium_before_the_lot_moves_on(world, supply):
@@ -101,6 +115,8 @@ def test_the_settlement_assay_tops_up_the_premium_before_the_lot_moves_on(world,
     refused(world, "premium-unsettled", 422, supply.ship, "DORE-001", "fab-andes", "refiner-alpes")
     supply.pay_and_confirm(f"PRM-{settled['seq']}", 6_000)
     supply.ship("DORE-001", "fab-andes", "refiner-alpes")
+    provenance = _verified_offline(world, "DORE-001")
+    assert [o["kind"] for o in provenance.obligations] == ["sale", "top-up"]
 
 
 def test_a_revoked_party_is_frozen_until_arm_releases_its_lot(world, supply):
@@ -120,6 +136,9 @@ def test_a_revoked_party_is_frozen_until_arm_releases_its_lot(world, supply):
     )
     world.state("arm", "lot.released", {**release, "to": "refiner-alpes"})
     assert _lot(world, "DORE-001")["holder"] == "refiner-alpes"
+    # Offline, the trader's standing is re-checked on each of its entries' days: the bundle
+    # carries its grant and its revocation.
+    assert [f["code"] for f in _verified_offline(world, "DORE-001").findings] == ["release"]
 
 
 def test_alloying_a_claimed_lot_keeps_it_claimed_and_conserves_fine_gold(world, supply):
