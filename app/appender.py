@@ -103,10 +103,14 @@ class Appender:
         self._frontier: tuple[int, str, dict] | None = None
 
     def append(self, submission: object, *, skew: int, max_age: int) -> Appended:
+        return self.group.submit(self.prepare(submission, skew=skew, max_age=max_age))
+
+    def prepare(self, submission: object, *, skew: int, max_age: int) -> _Prepared:
+        """What needs no lock: the envelope, its bytes, the signature, the expected reads."""
         entry, private = split_submission(submission)
         entry = check_envelope(entry)
         verified_key = self._presigned(entry)
-        prepared = _Prepared(
+        return _Prepared(
             entry,
             private,
             canonical_bytes(entry),
@@ -115,7 +119,6 @@ class Appender:
             max_age,
             self._expected_reads(entry, private, verified_key),
         )
-        return self.group.submit(prepared)
 
     def _expected_reads(
         self, entry: dict, private: object, verified_key: str | None

@@ -3,10 +3,14 @@
 Fictional organisations: five ASMOs in Colombia and Peru (two Ecological, one suspended), a
 First Authorized Buyer, a refiner, two jewellers and a certification body. Each season of
 trade, four mines sell doré to the buyer, who pays the premiums, which the mines confirm; the
-refiner turns the doré into bars and a jeweller splits one for rings. One premium, Santa
-Rosa's of the first season, is never paid: its lot stays blocked at the buyer and ARM sees it
-fall overdue. In later seasons the buyer's assay of a lot disagrees with the mine's, and the
-refiner weighs a lot short: both are flagged for ARM. Party keys are written to
+refiner turns the doré into bars and a jeweller cuts grain from one and alloys it into 18k
+rings (7,500 parts per 10,000: 4.5 g fine gold in a 6 g band). One premium, Santa Rosa's of
+the first season, is never paid: its lot stays blocked at the buyer and ARM sees it fall
+overdue. In the first season a mine types a mass in grams and corrects its registration; in
+the second the refiner weighs a lot heavy and the weighing dispute is reconciled with the
+buyer's cosignature; in the third the buyer's settlement assays find one lot poorer (a premium
+credit) and one richer (a premium top-up, paid before the lot moves on) than the mine stated;
+in the fourth the refiner weighs a lot short. Party keys are written to
 ``instance/demo-keys/`` so a newcomer can sign entries as any demo party.
 
 The seasons follow one another over the past months, up to yesterday (a month each, six by
@@ -31,6 +35,7 @@ from app.db.uow import reading
 from ledger import terms
 from ledger.checkpoint import parse_checkpoint
 from ledger.client import Signer
+from ledger.cosign import cosign
 from ledger.keys import PrivateKey
 from ledger.note import parse_note
 from ledger.timefmt import format_instant
@@ -128,6 +133,7 @@ class Demo:
         """A certification body certifies an ASMO for gold (to the end of VALID_TO)."""
         body = {"certificate_id": certificate_id, "party_id": asmo, "metals": ["gold"]}
         body.update(ecological=ecological, valid_from=VALID_FROM, valid_to=VALID_TO)
+        body.update(miners=400, capacity_fine_mg_per_year=200_000_000)
         self.state(certifier, "certificate.issued", body)
 
     def authorise(self, party_id: str, role: str) -> None:
@@ -257,14 +263,15 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
     for number, (asmo, site, ecological) in enumerate(MINES[:4], start=1):
         lot_id = f"DORE-{tag}{number:03d}"
         gross, fineness = 800_000 + number * 150_000, 8500 + number * 100
-        demo.state(
+        typo = tag == "2026-" and number == 1  # grams typed where milligrams were meant
+        registered = demo.state(
             asmo,
             "lot.registered",
             {
                 "lot_id": lot_id,
                 "metal": "gold",
                 "form": "dore",
-                "gross_mg": gross,
+                "gross_mg": gross // 1000 if typo else gross,
                 "fineness": fineness,
                 "claim": "ecological" if ecological else "fairmined",
                 "mine_site": site,
@@ -273,6 +280,15 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
                 "processing": ECO if ecological else CONVENTIONAL,
             },
         )
+        if typo:  # the mine corrects its own registration before selling the lot
+            demo.lot_op(
+                asmo,
+                "lot.corrected",
+                lot_id,
+                corrects_seq=registered["seq"],
+                gross_mg=gross,
+                reason="gross mass typed in grams instead of milligrams",
+            )
         dore.append(_Dore(lot_id, asmo, gross, fineness, weighed_mg=gross - 300))
     step(0.03)
     for lot in dore:
@@ -293,28 +309,33 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
     step(0.13)
     for lot in dore:
         demo.lot_op("fab-andina", "lot.received", lot.lot_id, gross_mg=lot.weighed_mg)
-    if tag == "0002-":  # the buyer's own assay of one lot disagrees with the mine's
-        demo.lot_op(
-            "fab-andina",
-            "lot.assayed",
-            dore[1].lot_id,
-            fineness=dore[1].fineness - 12,
-            kind="provisional",
-            laboratory="Laboratorio Andino de Ensayos",
-        )
+    top_ups: dict[str, str] = {}
+    if tag == "0002-":  # the buyer's settlement assays: one lot poorer, one richer than stated
+        for lot, difference in ((dore[1], -12), (dore[2], +30)):
+            lot.fineness += difference
+            settled = demo.lot_op(
+                "fab-andina",
+                "lot.assayed",
+                lot.lot_id,
+                fineness=lot.fineness,
+                kind="settlement",
+                laboratory="Laboratorio Andino de Ensayos",
+            )
+            if difference > 0:  # more fine metal than the premium was based on: a top-up
+                top_ups[lot.lot_id] = f"PRM-{settled['seq']}"
 
     unpaid = "asmo-santa-rosa" if tag == "2026-" else None  # blocked at the buyer for good
     paid = [lot for lot in dore if lot.asmo != unpaid]
+    owed = [(lot, o) for lot in paid for o in (lot.obligation, top_ups.get(lot.lot_id)) if o]
     step(0.40)
-    for lot in paid:
-        lot.due = _due(demo.engine, lot.obligation)
-        evidence, commitment = terms.seal_evidence(f"bank transfer {lot.obligation}")
+    for _lot, obligation in owed:
+        evidence, commitment = terms.seal_evidence(f"bank transfer {obligation}")
         demo.state(
             "fab-andina",
             "premium.paid",
             {
-                "obligation_id": lot.obligation,
-                "amount": lot.due,
+                "obligation_id": obligation,
+                "amount": _due(demo.engine, obligation),
                 "currency": "USD",
                 "paid_on": demo.day,
                 "evidence_commitment": commitment,
@@ -322,13 +343,13 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
             private=evidence,
         )
     step(0.50)
-    for lot in paid:
+    for lot, obligation in owed:
         demo.state(
             lot.asmo,
             "premium.confirmed",
             {
-                "obligation_id": lot.obligation,
-                "amount": lot.due,
+                "obligation_id": obligation,
+                "amount": _due(demo.engine, obligation),
                 "currency": "USD",
                 "received_on": demo.day,
             },
@@ -340,7 +361,19 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
     for number, lot in enumerate(paid):
         if tag == "0003-" and number == 0:
             lot.weighed_mg -= 4_000  # 0.4% short: flagged
-        demo.lot_op("refiner-alpes", "lot.received", lot.lot_id, gross_mg=lot.weighed_mg)
+        heavy = tag == "0001-" and number == 1  # 0.2% heavy: held until both sides agree
+        weighed = lot.weighed_mg + 2_000 if heavy else lot.weighed_mg
+        demo.lot_op("refiner-alpes", "lot.received", lot.lot_id, gross_mg=weighed)
+        if heavy:  # the refiner reconciles at the shipped mass, the buyer cosigning
+            body = {"lot_id": lot.lot_id, "lot_head": demo.heads[lot.lot_id]}
+            body["gross_mg"] = lot.weighed_mg
+            reconciled = "lot.weight_reconciled"
+            key = demo.signers["fab-andina"].key
+            demo.state(
+                "refiner-alpes",
+                reconciled,
+                cosign(key, "fab-andina", reconciled, "refiner-alpes", body),
+            )
 
     step(0.80)
     fine_in = sum(lot.weighed_mg * lot.fineness // 10_000 for lot in paid)
@@ -376,12 +409,26 @@ def _season(demo: Demo, tag: str, begin: datetime, length: timedelta, posted: se
         "jeweller-oro-verde",
         "lot.split",
         f"BAR-{tag}0001",
-        outputs=[
-            {"lot_id": f"RING-{tag}0001", "gross_mg": 6_000, "form": "jewellery"},
-            {"lot_id": f"RING-{tag}0002", "gross_mg": 6_000, "form": "jewellery"},
-            {"lot_id": f"STOCK-{tag}0001", "gross_mg": bar_mass - 12_000},
+        outputs=[  # 4,501 mg at 999.9 hold 4,500 mg fine gold
+            {"lot_id": f"GRAIN-{tag}0001", "gross_mg": 4_501, "form": "grain"},
+            {"lot_id": f"GRAIN-{tag}0002", "gross_mg": 4_501, "form": "grain"},
+            {"lot_id": f"STOCK-{tag}0001", "gross_mg": bar_mass - 9_002},
         ],
     )
+    step(0.95)
+    for number in ("0001", "0002"):  # 18k: 4.5 g fine gold alloyed into a 6 g band
+        demo.lot_op(
+            "jeweller-oro-verde",
+            "lot.alloyed",
+            f"GRAIN-{tag}{number}",
+            output={
+                "lot_id": f"RING-{tag}{number}",
+                "gross_mg": 6_000,
+                "fineness": 7_500,
+                "form": "jewellery",
+            },
+            alloy="18k yellow: silver and copper",
+        )
     step(0.97)
     demo.lot_op(
         "jeweller-oro-verde",

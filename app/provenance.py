@@ -2,7 +2,8 @@
 
 Which records: the history of the lot and of every lot it was made from; the genesis; for
 every party acting or named in them, its registration and key entries; the certificates of the
-origin mines with their status changes; the authorisations of those parties; premium rate
+origin mines with their status changes; every grant and revocation of those parties'
+authorisations (each actor's standing is re-checked on its entry's day); premium rate
 versions; and the sale, payment and confirmation entries of every premium the lot inherits.
 These are exactly the records the rules read when the bundle is replayed offline.
 """
@@ -78,7 +79,8 @@ def provenance_records(store: SqlStore, connection, lot_id: str) -> list[Record]
                 if key["revoked_seq"] is not None:
                     seqs.add(key["revoked_seq"])
             for authorisation in store.find("authorisation", "party", party_id):
-                seqs.add(authorisation["granted_seq"])
+                # Every grant and revocation: standing is re-checked on each entry's day.
+                seqs.update(authorisation.get("history") or [authorisation["granted_seq"]])
                 if authorisation["revoked_seq"] is not None:
                     seqs.add(authorisation["revoked_seq"])
     return [found[seq] for seq in sorted(found)]

@@ -10,6 +10,9 @@ by witnesses). Verification fails closed, in this order:
 3. every entry's signature and every Fairmined rule, re-run in ``seq`` order on the subgraph
    (publicly: sale prices stay private, so the price floor checked at admission is not re-run);
 4. the replayed lot equals the lot the bundle describes.
+
+A verified bundle is "verified, with N findings" when the lot's ancestry holds findings: flagged
+weighings and assays, weighing disputes and their reconciliation, corrections, ARM releases.
 """
 
 from __future__ import annotations
@@ -45,6 +48,16 @@ class Provenance:
     parties: dict[str, dict]
     obligations: list[dict]
     custody: list[dict] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``verified``, or ``verified, with N findings`` when the ancestry holds findings
+        (weighing and assay differences, disputes, corrections, releases)."""
+        if not self.findings:
+            return "verified"
+        count = len(self.findings)
+        return f"verified, with {count} finding{'s' if count > 1 else ''}"
 
     @property
     def premiums_settled(self) -> bool:
@@ -125,6 +138,10 @@ def _provenance(
             }
         )
     parties = {p["id"]: p for p in store.objects["party"].values()}
+    findings = sorted(
+        (f for item in lots for f in store.find("finding", "lot", item["id"])),
+        key=lambda f: (f["seq"], f["id"]),
+    )
     return Provenance(
         lot,
         size,
@@ -133,6 +150,7 @@ def _provenance(
         parties,
         [store.get("obligation", o) for o in obligation_ids],
         custody,
+        findings,
     )
 
 

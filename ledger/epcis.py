@@ -11,7 +11,7 @@ identifier is an HTTPS URL under the ledger operator's domain ``D``:
                                         destination lists)
     https://D/id/loc/<party_id>         the party's premises (``readPoint``, ``bizLocation``)
     https://D/id/sale/<sale_id>         a sale (``bizTransaction``); prices are never exported
-    https://D/id/transformation/<seq>   a split, merge or refining (``transformationID``)
+    https://D/id/transformation/<seq>   a split, merge, refining or alloying (``transformationID``)
     https://D/voc/                      the ``gl:`` prefix of the ILMD extension members
 
 ``eventID`` is ``ni:///sha-256;<entry_hash>``: the ledger record the event comes from, which
@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 UOM_MG = "MGM"
-TRANSFORMATIONS = ("lot.refined", "lot.split", "lot.merged")
+TRANSFORMATIONS = ("lot.refined", "lot.split", "lot.merged", "lot.alloyed")
+WEIGHINGS = ("lot.registered", "lot.received", "lot.weight_reconciled", "lot.corrected")
 
 
 def ancestry(lot: dict, get_lot: Callable[[str], dict]) -> list[dict]:
@@ -62,7 +63,7 @@ def consumed(records: Iterable[dict]) -> set[str]:
     found = set()
     for record in records:
         entry = record["entry"]
-        if entry["type"] == "lot.split":
+        if entry["type"] in ("lot.split", "lot.alloyed"):
             found.add(entry["body"]["lot_id"])
         elif entry["type"] in TRANSFORMATIONS:
             found.update(i["lot_id"] for i in entry["body"]["inputs"])
@@ -117,7 +118,7 @@ class _Exporter:
     def object(self, entry: dict) -> dict:
         kind, actor, body = entry["type"], entry["actor"], entry["body"]
         lot_id = body["lot_id"]
-        if kind in ("lot.registered", "lot.received"):
+        if kind in WEIGHINGS:
             self.mass[lot_id] = body["gross_mg"]
         where = {"id": self.ids.loc(actor)}
         event = {"quantityList": [self.quantity(lot_id)], "readPoint": where, "bizLocation": where}
@@ -178,6 +179,8 @@ class _Exporter:
         kind, body = entry["type"], entry["body"]
         if kind == "lot.split":
             inputs, outputs = [body["lot_id"]], body["outputs"]
+        elif kind == "lot.alloyed":
+            inputs, outputs = [body["lot_id"]], [body["output"]]
         elif kind == "lot.merged":
             inputs = [i["lot_id"] for i in body["inputs"]]
             merged = sum(self.mass[i] for i in inputs)

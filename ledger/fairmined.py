@@ -39,6 +39,14 @@ SEED_RATES = (
 )
 
 
+# Certified capacity (the artisanal scope a certificate rests on): at most this many miners, and
+# at most this much fine metal per miner and year; a certificate that states no cap gets the
+# default per miner. So no artisanal mine is certified for more than 500 kg of fine gold a year.
+MAX_MINERS = 1_000
+MAX_FINE_MG_PER_MINER_YEAR = 500_000
+DEFAULT_FINE_MG_PER_MINER_YEAR = 250_000
+
+
 def fine_mg(gross_mg: int, fineness_bp: int) -> int:
     """Fine metal in a lot, rounded down to the milligram (never overstated)."""
     return gross_mg * fineness_bp // BP
@@ -93,3 +101,14 @@ def in_period(valid_from: str, valid_to: str | None, day: date) -> bool:
     """Whether ``day`` lies in [valid_from, valid_to] (an open end when valid_to is None)."""
     start_ok = date.fromisoformat(valid_from) <= day
     return start_ok and (valid_to is None or day <= date.fromisoformat(valid_to))
+
+
+def certificate_year(valid_from: date, day: date) -> date:
+    """The first day of the certificate year (counted from ``valid_from``) holding ``day``."""
+    years = day.year - valid_from.year
+    if (day.month, day.day) < (valid_from.month, valid_from.day):
+        years -= 1
+    try:
+        return valid_from.replace(year=valid_from.year + years)
+    except ValueError:  # 29 February in a common year
+        return valid_from.replace(year=valid_from.year + years, day=28)

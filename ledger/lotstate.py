@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger.errors import LedgerError, conflict, forbidden
 from ledger.fairmined import LABELLED, fine_mg
 from ledger.machine import Context
+from ledger.standing import require_standing
 
 
 def get_lot(ctx: Context, lot_id: str, pointer: str = "/body/lot_id") -> dict:
@@ -28,6 +29,14 @@ def held_lot(ctx: Context, lot_id: str, lot_head: str, pointer: str = "/body/lot
         raise conflict("lot-in-transit", f"{lot_id} is in transit to {lot['incoming_to']}")
     if lot["status"] != "held":
         raise conflict("lot-not-active", f"{lot_id} is {lot['status']}")
+    if lot.get("dispute") is not None:
+        raise conflict(
+            "weight-dispute",
+            f"{lot_id} is held until its weighing dispute is reconciled "
+            f"(shipped {lot['dispute']['shipped_mg']} mg, received "
+            f"{lot['dispute']['received_mg']} mg)",
+        )
+    require_standing(ctx, lot, "act on")
     return lot
 
 
@@ -35,7 +44,8 @@ def touch(ctx: Context, lot: dict) -> None:
     """Make this entry the lot's head, count its actor among the lot's custodians, store it."""
     lot["head"] = ctx.entry_hash
     lot["history"].append(ctx.seq)
-    lot["custodians"] = sorted({*lot["custodians"], ctx.actor["id"]})
+    if "arm" not in ctx.actor["roles"]:  # ARM settles and releases; it takes no custody
+        lot["custodians"] = sorted({*lot["custodians"], ctx.actor["id"]})
     ctx.store.put("lot", lot)
 
 
@@ -76,6 +86,9 @@ def new_lot(
         "obligations": [],
         "assays": [],
         "claimed_by": None,
+        "origin_fine": {},
+        "first_sale": None,
+        "dispute": None,
         **extra,
     }
     return lot

@@ -27,7 +27,7 @@ FIGURES = (
 )
 AGEING_BUCKETS = ("not yet due", "0-30", "31-60", "61-90", ">90")
 UNSETTLED_STATUSES = ("held", "in_transit")
-DISCREPANCY_CODES = ("weight-discrepancy", "assay-discrepancy")
+DISCREPANCY_CODES = ("weight-discrepancy", "assay-discrepancy", "correction")
 
 
 def period_key(day: date, period: str) -> str:
@@ -247,8 +247,9 @@ def discrepancies(
     end: date | None = None,
     code: str | None = None,
 ) -> list[dict]:
-    """Weight differences at receipt and assays beyond the splitting limit, newest first, with
-    the signed difference (mg for weights, parts per 10,000 of fineness for assays)."""
+    """Weight differences at receipt, assays beyond the splitting limit and corrected masses,
+    newest first, with the signed difference (mg for weights and corrections, parts per 10,000
+    of fineness for assays)."""
     rows = []
     for finding in findings:
         day = date.fromisoformat(finding["day"])
@@ -264,6 +265,14 @@ def discrepancies(
                 difference=finding["received_mg"] - finding["shipped_mg"],
                 unit="mg",
                 counterparty=finding["sender"],
+            )
+        elif finding["code"] == "correction":  # the original figure and the corrected one
+            row.update(
+                expected=finding["before_mg"],
+                observed=finding["after_mg"],
+                difference=finding["after_mg"] - finding["before_mg"],
+                unit="mg",
+                counterparty=None,
             )
         else:  # assay-discrepancy
             row.update(

@@ -28,6 +28,7 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "obligation": ("asmo", "payer", "lot"),
     "finding": ("code", "lot"),
     "token": ("party",),
+    "claim": ("licensee", "lot"),
 }
 
 

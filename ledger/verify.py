@@ -50,6 +50,9 @@ def summary(p: Provenance) -> str:
             f"  {step['at']}  #{step['seq']:<7} {step['type']:<16} {actor}{to}"
             f"  [{', '.join(step['lots'])}]"
         )
+    if p.findings:
+        lines.append("Findings:")
+        lines += [f"  #{f['seq']:<7} {f['code']:<20} {f['lot']}: {f['detail']}" for f in p.findings]
     witnesses = ", ".join(p.witnessed_by) or "none"
     lines.append(
         f"Integrity: {p.records} records verified against checkpoint of size "
@@ -163,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAILED: {exc.code}: {exc.detail}", file=sys.stderr)
         return 1
     print(summary(provenance))
-    print("VERIFIED")
+    print(provenance.status.upper())
     return 0
 
 

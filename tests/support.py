@@ -125,6 +125,7 @@ class Supply:
                 "ecological": ecological,
                 "valid_from": "2025-01-01",
                 "valid_to": "2030-12-31",
+                "miners": 120,
             },
         )
         for party, role in (

@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 from app import auth, db
 from app.db.store import SqlStore
 from app.db.uow import reading
-from ledger import reports
+from ledger import accounting, reports
 from ledger.fields import PARTY_ID
 from ledger.timefmt import now
 
@@ -290,3 +290,90 @@ def discrepancies(query):
         findings, start=query["start"], end=query["end"], code=query["code"]
     )
     return {"items": items}
+
+
+class SettlementRowSchema(Schema):
+    asmo = fields.String(required=True)
+    currency = fields.String(required=True)
+    sales = fields.Integer(required=True, metadata={"description": "mine sales (obligations)"})
+    settled = fields.Integer(required=True, metadata={"description": "of them, settled by assay"})
+    fine_mg_sold = fields.Integer(required=True, metadata={"description": "premium basis at sale"})
+    fine_mg_settled = fields.Integer(required=True)
+    top_ups = fields.Integer(required=True)
+    top_up_fine_mg = fields.Integer(required=True)
+    top_up_due = fields.Integer(required=True)
+    top_up_confirmed = fields.Integer(required=True)
+    credits = fields.Integer(required=True)
+    credit_fine_mg = fields.Integer(required=True)
+    credit = fields.Integer(required=True, metadata={"description": "premium overpaid, recorded"})
+
+
+class SettlementsSchema(Schema):
+    asmo = fields.String(allow_none=True, required=True)
+    items = fields.List(fields.Nested(SettlementRowSchema), required=True)
+
+
+class OriginShareSchema(Schema):
+    asmo = fields.String(required=True)
+    fine_mg = fields.Integer(required=True)
+
+
+class LicenseeRowSchema(Schema):
+    licensee = fields.String(required=True)
+    claims = fields.Integer(required=True)
+    fine_mg = fields.Integer(required=True, metadata={"description": "labelled metal claimed"})
+    origins = fields.List(fields.Nested(OriginShareSchema), required=True)
+
+
+class LicenseesSchema(Schema):
+    items = fields.List(fields.Nested(LicenseeRowSchema), required=True)
+
+
+class CapacityRowSchema(Schema):
+    certificate = fields.String(required=True)
+    asmo = fields.String(required=True)
+    status = fields.String(required=True)
+    miners = fields.Integer(required=True)
+    capacity_fine_mg_per_year = fields.Integer(required=True)
+    year_from = fields.String(required=True, metadata={"description": "certificate year start"})
+    used_fine_mg = fields.Integer(required=True)
+    used_bp = fields.Integer(required=True, metadata={"description": "parts per 10,000 used"})
+
+
+class CapacitySchema(Schema):
+    as_of = fields.Date(required=True)
+    items = fields.List(fields.Nested(CapacityRowSchema), required=True)
+
+
+@blp.route("/premiums/settlements", methods=["GET"])
+@blp.arguments(YearlyQuerySchema, location="query")
+@blp.response(200, SettlementsSchema)
+def settlements(query):
+    """Per ASMO and currency: fine metal as sold and as settled by the settlement assay,
+    premium top-ups owed on richer metal and credits recorded on poorer metal."""
+    with reading(db.get_engine()) as connection:
+        chosen = premium_obligations(SqlStore(connection), query)
+    return {"asmo": query["asmo"], "items": accounting.settlements(chosen)}
+
+
+@blp.route("/licensees", methods=["GET"])
+@blp.arguments(RangeSchema, location="query")
+@blp.response(200, LicenseesSchema)
+def licensees(query):
+    """Per licensee: Fairmined label claims and the labelled fine metal they consumed, per
+    origin mine (a claim consumes metal: claimed never exceeds what the licensee received)."""
+    with reading(db.get_engine()) as connection:
+        claims = SqlStore(connection).all("claim")
+    return {"items": accounting.claims_by_licensee(claims, query["start"], query["end"])}
+
+
+@blp.route("/capacity", methods=["GET"])
+@blp.arguments(AsOfSchema, location="query")
+@blp.response(200, CapacitySchema)
+def capacity(query):
+    """Per certificate: certified scope (miners, fine metal a year) and the fine metal its mine
+    registered in the certificate year holding the as-of day."""
+    as_of = as_of_day(query)
+    with reading(db.get_engine()) as connection:
+        certificates = SqlStore(connection).all("certificate")
+    return {"as_of": as_of, "items": accounting.capacity_use(certificates, as_of)}

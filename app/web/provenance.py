@@ -6,6 +6,7 @@ premiums were paid) and never a commercial figure: no price, premium amount or p
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import quote
 from xml.etree import ElementTree
 
@@ -17,6 +18,7 @@ from qrcode.image.svg import SvgPathFillImage
 from app import auth, checkpoints, db, provenance
 from app.db.store import SqlStore
 from app.db.uow import reading
+from ledger import accounting
 from ledger.bundle import Provenance, verify_bundle
 from ledger.checkpoint import parse_checkpoint
 from ledger.errors import LedgerError
@@ -53,6 +55,17 @@ STEPS = {
     "lot.split": "Split into parts",
     "lot.merged": "Merged",
     "lot.claimed": "Fairmined label applied",
+    "lot.alloyed": "Alloyed",
+    "lot.corrected": "Figure corrected",
+    "lot.weight_reconciled": "Weighing reconciled",
+    "lot.released": "Released by ARM",
+}
+FINDINGS = {
+    "weight-discrepancy": "Weighing differs from the shipment",
+    "assay-discrepancy": "Assay differs from the stated fineness",
+    "correction": "A stated figure was corrected",
+    "weight-reconciled": "Weighing dispute reconciled",
+    "release": "Released by ARM from a party without authorisation",
 }
 RETIRED = {
     "sold_to_consumer": "Sold to a consumer",
@@ -162,9 +175,11 @@ def _page(bundle: dict) -> dict:
             "name": CLAIMS[lot["claim"]],
             "by": _party(p, lot["claimed_by"]) if lot["claimed_by"] else None,
         },
-        "origins": [_origin(p, mine) for mine in p.origins],
+        "origins": [{**_origin(p, mine), "capacity": _capacity(mine["id"])} for mine in p.origins],
         "premium": _premium(p),
         "custody": _introduce([_step(p, s, entries[s["seq"]]["body"]) for s in p.custody]),
+        "status": p.status,
+        "findings": [_finding(p, f) for f in p.findings],
         "integrity": {
             "size": p.checkpoint_size,
             "root": b64encode(checkpoint.root),
@@ -172,6 +187,19 @@ def _page(bundle: dict) -> dict:
             "records": p.records,
             "witnesses": [_party(p, runs.get(name, name))["name"] for name in p.witnessed_by],
         },
+    }
+
+
+def _finding(p: Provenance, finding: dict) -> dict:
+    """A finding in the lot's ancestry, in plain words."""
+    return {
+        "seq": finding["seq"],
+        "day": finding["day"],
+        "what": FINDINGS.get(finding["code"], finding["code"]),
+        "code": finding["code"],
+        "lot": finding["lot"],
+        "by": _party(p, finding["party"])["name"],
+        "detail": finding["detail"],
     }
 
 
@@ -215,6 +243,24 @@ def _origin(p: Provenance, mine: dict) -> dict:
         "ecological": any(o["certification"] == "ecological" for o in owed),
         "premium": _settlement(owed),
     }
+
+
+def _capacity(asmo: str) -> list[dict]:
+    """The mine's certified capacity and its use this certificate year, as the ledger records
+    it today (a bundle holds only the registrations of this lot's ancestry)."""
+    with reading(db.get_engine()) as connection:
+        certificates = SqlStore(connection).find("certificate", "party", asmo)
+    rows = accounting.capacity_use(certificates, datetime.now(UTC).date())
+    return [
+        {
+            "miners": row["miners"],
+            "cap": f"{row['capacity_fine_mg_per_year'] / 1_000_000:,.1f} kg",
+            "used": f"{row['used_bp'] // 100}.{row['used_bp'] % 100:02d}%",
+            "year_from": row["year_from"],
+        }
+        for row in rows
+        if row["status"] != "withdrawn"
+    ]
 
 
 def _settlement(obligations: list[dict]) -> str:

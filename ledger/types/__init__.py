@@ -2,11 +2,15 @@
 
 from ledger.types import (  # noqa: F401
     access,
+    alloying,
     certification,
+    corrections,
+    disputes,
     identity,
     lots,
     market,
     publication,
+    release,
     sales,
     transforms,
     witness,

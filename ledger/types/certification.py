@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.errors import LedgerError, conflict, forbidden, invalid
-from ledger.fairmined import certificate_problem, covers, in_period
-from ledger.fields import PARTY_ID, TEXT, Bool, Date, List, Obj, Str
+from ledger.fairmined import (
+    DEFAULT_FINE_MG_PER_MINER_YEAR,
+    MAX_FINE_MG_PER_MINER_YEAR,
+    MAX_MINERS,
+    certificate_problem,
+    certificate_year,
+    covers,
+    in_period,
+)
+from ledger.fields import PARTY_ID, TEXT, Bool, Date, Int, List, Obj, Str
 from ledger.machine import Context, entry_type
 
 METALS = ("gold", "silver", "platinum")
@@ -50,11 +58,19 @@ def _set_status(ctx: Context, certificate: dict, status: str) -> None:
             "ecological": Bool(description="covers Fairmined Ecological"),
             "valid_from": Date(),
             "valid_to": Date(),
-        }
+            "miners": Int(minimum=1, maximum=MAX_MINERS, description="miners in the scope"),
+            "capacity_fine_mg_per_year": Int(
+                minimum=1,
+                maximum=MAX_MINERS * MAX_FINE_MG_PER_MINER_YEAR,
+                description="certified production cap, mg fine metal per certificate year "
+                f"(default: {DEFAULT_FINE_MG_PER_MINER_YEAR} per miner)",
+            ),
+        },
+        optional=frozenset({"capacity_fine_mg_per_year"}),
     ),
     roles={"certifier"},
     summary="A certification body certifies an ASMO for metals (and Ecological scope) "
-    "for a period.",
+    "for a period, with its certified capacity (miners, fine metal per year).",
 )
 def certificate_issued(ctx: Context) -> None:
     body = ctx.body
@@ -63,6 +79,15 @@ def certificate_issued(ctx: Context) -> None:
         raise conflict("certificate-exists", "this certificate number is already used")
     if date.fromisoformat(body["valid_to"]) < date.fromisoformat(body["valid_from"]):
         raise invalid("valid_to is before valid_from", "/body/valid_to")
+    miners = body["miners"]
+    capacity = body.get("capacity_fine_mg_per_year", miners * DEFAULT_FINE_MG_PER_MINER_YEAR)
+    if capacity > miners * MAX_FINE_MG_PER_MINER_YEAR:
+        raise LedgerError(
+            "capacity-not-artisanal",
+            f"{miners} artisanal miners produce at most "
+            f"{miners * MAX_FINE_MG_PER_MINER_YEAR} mg fine metal a year",
+            pointer="/body/capacity_fine_mg_per_year",
+        )
     ctx.store.put(
         "certificate",
         {
@@ -74,6 +99,9 @@ def certificate_issued(ctx: Context) -> None:
             "valid_from": body["valid_from"],
             "valid_to": body["valid_to"],
             "status": "active",
+            "miners": miners,
+            "capacity_fine_mg_per_year": capacity,
+            "capacity_used": {},
             "issued_seq": ctx.seq,
             "history": [{"seq": ctx.seq, "status": "active", "reason": None}],
         },
@@ -141,6 +169,33 @@ def require_certified(ctx: Context, asmo: str, metal: str, claim: str) -> dict:
     raise LedgerError(problems[0], f"{asmo}'s certificate is not active on {ctx.day}")
 
 
+def require_production_within(certificate: dict, production_from: str, production_to: str):
+    """A lot's declared production period lies inside the certificate's validity."""
+    if not certificate["valid_from"] <= production_from <= production_to <= certificate["valid_to"]:
+        raise LedgerError(
+            "production-outside-certificate",
+            f"production {production_from}..{production_to} is outside certificate "
+            f"{certificate['id']} ({certificate['valid_from']}..{certificate['valid_to']})",
+            pointer="/body/production_from",
+        )
+
+
+def use_capacity(ctx: Context, certificate: dict, fine: int) -> None:
+    """Count ``fine`` mg against the certificate year's cap, refusing ``capacity-exceeded``."""
+    year = certificate_year(date.fromisoformat(certificate["valid_from"]), ctx.day).isoformat()
+    used = certificate["capacity_used"].get(year, 0) + fine
+    cap = certificate["capacity_fine_mg_per_year"]
+    if used > cap:
+        raise LedgerError(
+            "capacity-exceeded",
+            f"{certificate['party']} would register {used} mg fine metal in the certificate "
+            f"year from {year}, over its certified capacity of {cap} mg",
+            pointer="/body/gross_mg",
+        )
+    certificate["capacity_used"][year] = used
+    ctx.store.put("certificate", certificate)
+
+
 @entry_type(
     "authorisation.granted",
     Obj(
@@ -159,16 +214,19 @@ def authorisation_granted(ctx: Context) -> None:
     _party_with_role(ctx, body["party_id"], body["role"], "/body/party_id")
     if date.fromisoformat(body["valid_to"]) < date.fromisoformat(body["valid_from"]):
         raise invalid("valid_to is before valid_from", "/body/valid_to")
+    key = f"{body['party_id']}:{body['role']}"
+    earlier = ctx.store.get("authorisation", key)
     ctx.store.put(
         "authorisation",
         {
-            "id": f"{body['party_id']}:{body['role']}",
+            "id": key,
             "party": body["party_id"],
             "role": body["role"],
             "valid_from": body["valid_from"],
             "valid_to": body["valid_to"],
             "revoked_seq": None,
             "granted_seq": ctx.seq,
+            "history": [*(earlier["history"] if earlier else []), ctx.seq],
         },
     )
 
@@ -188,6 +246,7 @@ def authorisation_revoked(ctx: Context) -> None:
     if authorisation is None or authorisation["revoked_seq"] is not None:
         raise conflict("not-authorised", f"{key} holds no active authorisation")
     authorisation["revoked_seq"] = ctx.seq
+    authorisation["history"].append(ctx.seq)
     ctx.store.put("authorisation", authorisation)
 
 

@@ -19,7 +19,16 @@ from ledger.fields import (
 )
 from ledger.lotstate import flag, get_lot, held_lot, new_lot, require_premiums_settled, touch
 from ledger.machine import Context, entry_type
-from ledger.types.certification import METALS, is_authorised, require_certified
+from ledger.origins import labelled_fine, shrink_to
+from ledger.standing import require_standing
+from ledger.types.certification import (
+    METALS,
+    is_authorised,
+    require_certified,
+    require_production_within,
+    use_capacity,
+)
+from ledger.types.sales import settle_premium
 
 FORMS = ("dore", "ore_concentrate", "grain", "bar", "coin", "semi_finished", "jewellery", "scrap")
 CLAIMS = ("ecological", "fairmined", "none")
@@ -70,7 +79,9 @@ def lot_registered(ctx: Context) -> None:
                 "Ecological Gold requires no mercury, no cyanide and gravimetric processing only",
                 pointer="/body/processing",
             )
-        require_certified(ctx, ctx.actor["id"], body["metal"], claim)
+        certificate = require_certified(ctx, ctx.actor["id"], body["metal"], claim)
+        require_production_within(certificate, body["production_from"], body["production_to"])
+        use_capacity(ctx, certificate, fine_mg(body["gross_mg"], body["fineness"]))
     lot = new_lot(
         ctx,
         body["lot_id"],
@@ -85,6 +96,9 @@ def lot_registered(ctx: Context) -> None:
         processing=body["processing"],
     )
     lot["origin_asmos"] = [ctx.actor["id"]] if "asmo" in ctx.actor["roles"] else []
+    lot["weighing"] = weighing(ctx, body["gross_mg"])
+    if claim in LABELLED:  # the mine's duties (price floor, premium) await its first sale
+        lot.update(origin_fine={ctx.actor["id"]: lot["fine_mg"]}, first_sale="pending")
     lot["origin_sites"] = [f"{ctx.actor['id']}: {body['mine_site']}"]
     touch(ctx, lot)
 
@@ -102,8 +116,8 @@ def _check_recipient(ctx: Context, lot: dict, recipient_id: str) -> None:
         )
     if lot["claim"] not in LABELLED:
         return
-    if lot.get("producer") == ctx.actor["id"]:  # the mine ships: only to its buyer
-        if lot.get("sold_to") != recipient_id:
+    if lot.get("first_sale") is not None:  # the mine ships: only to the buyer it sold to
+        if lot["first_sale"] != "agreed" or lot.get("sold_to") != recipient_id:
             raise LedgerError(
                 "sale-required",
                 "a labelled lot leaves the mine only to the First Authorized Buyer it was sold to",
@@ -155,6 +169,7 @@ def lot_received(ctx: Context) -> None:
         raise forbidden("not-recipient", f"{lot['id']} is not in transit to {ctx.actor['id']}")
     if lot["head"] != ctx.body["lot_head"]:
         raise conflict("stale-head", f"{lot['id']} changed; its head is {lot['head']}")
+    require_standing(ctx, lot, "receive")
     shipped, weighed = lot["gross_mg"], ctx.body["gross_mg"]
     tolerance = _params(ctx)["receipt_tolerance_bp"]
     if abs(weighed - shipped) * 10_000 > shipped * tolerance:
@@ -167,18 +182,28 @@ def lot_received(ctx: Context) -> None:
             received_mg=weighed,
             sender=lot["holder"],
         )
+        if weighed > shipped and lot["claim"] in LABELLED:  # held until both sides agree
+            lot["dispute"] = {
+                "seq": ctx.seq,
+                "shipped_mg": shipped,
+                "received_mg": weighed,
+                "sender": lot["holder"],
+                "receiver": ctx.actor["id"],
+            }
     if lot.get("sold_to") == ctx.actor["id"]:  # delivery completes the sale
-        if lot.get("producer") == lot["holder"]:
-            lot["first_buyer"] = ctx.actor["id"]
+        if lot.get("first_sale") == "agreed":
+            lot.update(first_buyer=ctx.actor["id"], first_sale=None)
         lot["sold_to"] = None
-    lot.update(
-        holder=ctx.actor["id"],
-        status="held",
-        incoming_to=None,
-        gross_mg=weighed,
-        fine_mg=fine_mg(weighed, lot["fineness"]),
-    )
+    lot.update(holder=ctx.actor["id"], status="held", incoming_to=None, gross_mg=weighed)
+    lot["weighing"] = weighing(ctx, weighed)
+    shrink_to(lot, fine_mg(weighed, lot["fineness"]))  # a weighing never adds fine metal
     touch(ctx, lot)
+
+
+def weighing(ctx: Context, gross: int) -> dict:
+    """The lot's current mass statement: who weighed it, in which entry (what a correction
+    may supersede)."""
+    return {"seq": ctx.seq, "by": ctx.actor["id"], "type": ctx.entry["type"], "gross_mg": gross}
 
 
 def _params(ctx: Context) -> dict:
@@ -192,12 +217,18 @@ def _params(ctx: Context) -> dict:
             "lot_id": LOT_ID,
             "lot_head": HASH_HEX,
             "fineness": FINENESS,
-            "kind": Str(choices=("provisional", "final")),
+            "kind": Str(
+                choices=("provisional", "final", "settlement"),
+                description="settlement: the final assay the mine's premium is settled on",
+            ),
             "laboratory": TEXT,
         }
     ),
     roles={"asmo", "first_buyer", "supplier"},
-    summary="The holder records an assay; a final assay sets the lot's fineness.",
+    summary="The holder records an assay. A final assay sets the lot's fineness but never adds "
+    "fine metal; the settlement assay (once, by the buyer or refiner on the lot the mine sold) "
+    "settles the premium on the fine mass it finds: a top-up obligation if more, a credit if "
+    "less.",
 )
 def lot_assayed(ctx: Context) -> None:
     lot = held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])
@@ -221,7 +252,10 @@ def lot_assayed(ctx: Context) -> None:
         }
     )
     if ctx.body["kind"] == "final":
-        lot.update(fineness=fineness, fine_mg=fine_mg(lot["gross_mg"], fineness))
+        lot["fineness"] = fineness
+        shrink_to(lot, fine_mg(lot["gross_mg"], fineness))
+    elif ctx.body["kind"] == "settlement":
+        settle_premium(ctx, lot, fineness)
     touch(ctx, lot)
 
 
@@ -229,7 +263,8 @@ def lot_assayed(ctx: Context) -> None:
     "lot.claimed",
     Obj({"lot_id": LOT_ID, "lot_head": HASH_HEX, "product": TEXT}),
     roles={"licensee"},
-    summary="A Licensee applies the Fairmined label to a product made from the lot.",
+    summary="A Licensee applies the Fairmined label to a product made from the lot; the claim "
+    "consumes the lot's labelled metal: no part split from it or merged with it is claimed again.",
 )
 def lot_claimed(ctx: Context) -> None:
     lot = held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])
@@ -239,7 +274,22 @@ def lot_claimed(ctx: Context) -> None:
         raise conflict("already-claimed", f"{lot['id']} was claimed by {lot['claimed_by']}")
     if not is_authorised(ctx, ctx.actor["id"], "licensee"):
         raise forbidden("not-authorised", f"{ctx.actor['id']} is not a licensee today")
+    if lot["first_sale"] is not None:
+        raise LedgerError("sale-required", f"{lot['id']} has not had its mine's first sale")
     require_premiums_settled(ctx, lot, "claim")
+    ctx.store.put(
+        "claim",
+        {
+            "id": f"CLAIM-{ctx.seq}",
+            "lot": lot["id"],
+            "licensee": ctx.actor["id"],
+            "product": ctx.body["product"],
+            "fine_mg": labelled_fine(lot),
+            "origin_fine": lot["origin_fine"],
+            "day": ctx.day.isoformat(),
+            "seq": ctx.seq,
+        },
+    )
     lot.update(claimed_by=ctx.actor["id"], product=ctx.body["product"])
     touch(ctx, lot)
 
@@ -258,5 +308,7 @@ def lot_claimed(ctx: Context) -> None:
 )
 def lot_retired(ctx: Context) -> None:
     lot = held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])
+    if lot["first_sale"] is not None and ctx.body["reason"] == "sold_to_consumer":
+        raise LedgerError("sale-required", "labelled metal leaves the mine by its first sale")
     lot.update(status="retired", retired_reason=ctx.body["reason"])
     touch(ctx, lot)

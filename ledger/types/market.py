@@ -90,17 +90,21 @@ def reference_price_posted(ctx: Context) -> None:
     ctx.store.put("price", {"id": key, **body, "posted_seq": ctx.seq})
 
 
-def reference_price(ctx: Context, metal: str, currency: str, max_age_days: int = 7) -> dict:
-    """The latest reference price posted for a day on or before today, at most a week old."""
+def reference_price(
+    ctx: Context, metal: str, currency: str, max_age_days: int = 7, day: date | None = None
+) -> dict:
+    """The latest reference price posted for a day on or before ``day`` (default: today), at
+    most a week old."""
+    day = ctx.day if day is None else day
     candidates = [
         p
         for p in ctx.store.find("price", "metal", metal)
-        if p["currency"] == currency and p["day"] <= ctx.day.isoformat()
+        if p["currency"] == currency and p["day"] <= day.isoformat()
     ]
     if candidates:
         latest = max(candidates, key=lambda p: p["day"])
-        if (ctx.day - date.fromisoformat(latest["day"])).days <= max_age_days:
+        if (day - date.fromisoformat(latest["day"])).days <= max_age_days:
             return latest
     raise LedgerError(
-        "no-reference-price", f"no {metal} reference price in {currency} within a week of {ctx.day}"
+        "no-reference-price", f"no {metal} reference price in {currency} within a week of {day}"
     )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ledger import terms
 from ledger.errors import LedgerError, conflict, forbidden, invalid
-from ledger.fairmined import LABELLED, meets_price_floor, premium_due
+from ledger.fairmined import LABELLED, fine_mg, meets_price_floor, premium_due
 from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, Date, Obj, Str
-from ledger.lotstate import held_lot, require_premiums_settled, touch
+from ledger.lotstate import flag, held_lot, require_premiums_settled, touch
 from ledger.machine import Context, entry_type
+from ledger.origins import labelled_fine
 from ledger.types.certification import is_authorised, require_certified
 from ledger.types.market import rate_on, reference_price
 
@@ -56,11 +57,16 @@ def lot_sold(ctx: Context) -> None:
         "terms_commitment": body["terms_commitment"],
         "obligation": None,
     }
-    if lot["claim"] in LABELLED and lot.get("producer") == ctx.actor["id"]:
+    if lot["claim"] in LABELLED and lot["first_sale"] is not None:
         sale["obligation"] = _first_sale(ctx, lot, body)
+        lot["first_sale"] = "agreed"
     elif lot["claim"] in LABELLED:
         require_premiums_settled(ctx, lot, "sell")
     ctx.store.put("sale", sale)
+    if ctx.private is not None and sale["obligation"] is not None:
+        # The mine's price, for the floor at the settlement assay: a projection of its own that
+        # no read serves (the sale itself keeps only the commitment).
+        ctx.store.put("sale_terms", {"id": sale["id"], **ctx.private})
     lot["sold_to"] = body["buyer"]
     touch(ctx, lot)
 
@@ -93,6 +99,7 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
                 pointer="/private/price",
             )
     rate = rate_on(ctx, lot["metal"], lot["claim"])
+    fine = labelled_fine(lot)
     obligation = {
         "id": f"PRM-{ctx.seq}",
         "lot": lot["id"],
@@ -100,11 +107,12 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
         "payer": body["buyer"],
         "metal": lot["metal"],
         "certification": lot["claim"],
-        "fine_mg": lot["fine_mg"],
+        "kind": "sale",
+        "fine_mg": fine,
         "rate_id": rate["id"],
         "rate_per_kg": rate["amount_per_kg"],
         "currency": rate["currency"],
-        "due": premium_due(lot["fine_mg"], rate["amount_per_kg"]),
+        "due": premium_due(fine, rate["amount_per_kg"]),
         "paid": 0,
         "confirmed": 0,
         "sold_on": ctx.day.isoformat(),
@@ -112,10 +120,91 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
         "sale_seq": ctx.seq,
         "payments": [],
         "confirmations": [],
+        "settled_fine_mg": None,
+        "settled_seq": None,
+        "credit": 0,
+        "credit_fine_mg": 0,
+        "top_ups": [],
     }
     ctx.store.put("obligation", obligation)
     lot["obligations"] = sorted({*lot["obligations"], obligation["id"]})
     return obligation["id"]
+
+
+def _check_floor_on(ctx: Context, lot: dict, obligation: dict, settled: int) -> None:
+    """The price floor follows the settled fine mass: where the sale's private terms are known
+    (at admission, and in a replay with them), a price under the floor for the settled mass is
+    a finding for ARM (``price-floor-shortfall``; the finding names no price)."""
+    sale = ctx.store.get("sale", f"SALE-{obligation['sale_seq']}")
+    terms_ = ctx.store.get("sale_terms", f"SALE-{obligation['sale_seq']}")
+    if sale is None or terms_ is None:
+        return
+    try:
+        reference = reference_price(
+            ctx, lot["metal"], terms_["currency"], day=date.fromisoformat(sale["day"])
+        )
+    except LedgerError:
+        return
+    floor = ctx.store.get("meta", "ledger")["params"]["price_floor_bp"]
+    if not meets_price_floor(terms_["price"], settled, reference["price_per_troy_oz"], floor):
+        flag(
+            ctx,
+            "price-floor-shortfall",
+            lot["id"],
+            f"the sale price is under {floor // 100}% of the reference price of "
+            f"{reference['day']} for the {settled} mg fine metal the settlement assay found",
+            obligation=obligation["id"],
+        )
+
+
+def settle_premium(ctx: Context, lot: dict, fineness: int) -> None:
+    """The settlement assay: the mine's premium and the lot's labelled metal follow its finding.
+
+    It applies once, to the very lot the mine sold, after delivery. More fine metal than the
+    obligation was based on creates a ``top-up`` obligation for the difference (owed by the same
+    buyer, blocking onward moves until confirmed); less records a credit on the obligation.
+    Either way premium due (less credit) equals the settled fine mass times the rate.
+    """
+    sold = [
+        o
+        for o in (ctx.store.get("obligation", i) for i in lot["obligations"])
+        if o["lot"] == lot["id"] and o["kind"] == "sale"
+    ]
+    if lot["first_sale"] is not None or len(sold) != 1 or sold[0]["settled_seq"] is not None:
+        raise conflict(
+            "settlement-not-open",
+            f"{lot['id']} is not a delivered lot of a mine's sale awaiting its settlement assay",
+        )
+    obligation = sold[0]
+    basis, settled = obligation["fine_mg"], fine_mg(lot["gross_mg"], fineness)
+    rate = obligation["rate_per_kg"]
+    obligation.update(settled_fine_mg=settled, settled_seq=ctx.seq)
+    if settled > basis:
+        top_up = {
+            **obligation,
+            "id": f"PRM-{ctx.seq}",
+            "kind": "top-up",
+            "fine_mg": settled - basis,
+            "due": premium_due(settled, rate) - premium_due(basis, rate),
+            "paid": 0,
+            "confirmed": 0,
+            "payments": [],
+            "confirmations": [],
+            "top_up_of": obligation["id"],
+            "top_ups": [],
+        }
+        ctx.store.put("obligation", top_up)
+        obligation["top_ups"].append(top_up["id"])
+        lot["obligations"] = sorted({*lot["obligations"], top_up["id"]})
+        _check_floor_on(ctx, lot, obligation, settled)
+    else:
+        obligation.update(
+            credit=premium_due(basis, rate) - premium_due(settled, rate),
+            credit_fine_mg=basis - settled,
+        )
+    ctx.store.put("obligation", obligation)
+    lot.update(fineness=fineness, fine_mg=settled)
+    lot["origin_fine"] = {obligation["asmo"]: settled} if settled else {}
 
 
 def _obligation(ctx: Context) -> dict:

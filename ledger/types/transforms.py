@@ -7,11 +7,12 @@ unlabelled metal gives no label).
 
 from __future__ import annotations
 
-from ledger.errors import LedgerError, forbidden, invalid
-from ledger.fairmined import combined_claim, fine_mg
+from ledger.errors import LedgerError, conflict, forbidden, invalid
+from ledger.fairmined import LABELLED, combined_claim, fine_mg
 from ledger.fields import FINENESS, HASH_HEX, LOT_ID, MASS_MG, TEXT, Int, List, Obj, Str
 from ledger.lotstate import held_lot, new_lot, touch
 from ledger.machine import Context, entry_type
+from ledger.origins import apportion, combined, scaled
 from ledger.types.lots import FORMS
 
 INPUT = Obj({"lot_id": LOT_ID, "lot_head": HASH_HEX})
@@ -27,21 +28,46 @@ def _consume(ctx: Context, inputs: list[dict]) -> list[dict]:
     ]
     if len({lot["metal"] for lot in lots}) != 1:
         raise LedgerError("metal-mismatch", "inputs of different metals cannot be combined")
+    return require_same_duties(lots)
+
+
+def require_same_duties(lots: list[dict]) -> list[dict]:
+    """Metal awaiting its mine's first sale is transformed only with more of that mine's."""
+    if any(lot["first_sale"] == "agreed" for lot in lots):
+        raise conflict("already-sold", "a lot sold by its mine is delivered as it was sold")
+    pending = {(lot["first_sale"], lot.get("producer")) for lot in lots}
+    if len(pending) > 1 and any(first_sale for first_sale, _ in pending):
+        raise LedgerError(
+            "sale-required",
+            "metal awaiting its mine's first sale cannot be mixed with other metal",
+        )
     return lots
 
 
-def _derive(ctx: Context, parents: list[dict], outputs: list[dict]) -> None:
-    """Create ``outputs`` (already-built lot dicts) from ``parents``, and retire the parents."""
+def derive(ctx: Context, parents: list[dict], outputs: list[dict]) -> None:
+    """Create ``outputs`` (already-built lot dicts) from ``parents``, and retire the parents.
+
+    Labelled fine metal is shared out over the outputs per origin mine, in proportion to their
+    fine metal and never more than the parents held (see ``ledger.origins``). Metal awaiting
+    its mine's first sale stays so; metal from a claimed lot stays claimed.
+    """
     claim = combined_claim([p["claim"] for p in parents])
+    origin = combined(parents) if claim in LABELLED else {}
+    fine_in, fine_out = sum(p["fine_mg"] for p in parents), sum(o["fine_mg"] for o in outputs)
+    shares = apportion(scaled(origin, fine_out, fine_in), [o["fine_mg"] for o in outputs])
+    claimed = [p["claimed_by"] for p in parents if p["claimed_by"] is not None]
     inherited = {
         "claim": claim,
         "parents": [p["id"] for p in parents],
         "origin_asmos": sorted({a for p in parents for a in p["origin_asmos"]}),
         "origin_sites": sorted({s for p in parents for s in p["origin_sites"]}),
         "obligations": sorted({o for p in parents for o in p["obligations"]}),
+        "claimed_by": claimed[0] if claimed else None,
     }
-    for lot in outputs:
-        lot.update(inherited)
+    if parents[0]["first_sale"] is not None:
+        inherited.update(first_sale="pending", producer=parents[0]["producer"])
+    for lot, share in zip(outputs, shares, strict=True):
+        lot.update(inherited, origin_fine=share)
         touch(ctx, lot)
     for parent in parents:
         parent.update(status="consumed", children=[o["id"] for o in outputs])
@@ -69,7 +95,7 @@ def _derive(ctx: Context, parents: list[dict], outputs: list[dict]) -> None:
     "another form, e.g. jewellery).",
 )
 def lot_split(ctx: Context) -> None:
-    parent = held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])
+    parent = require_same_duties([held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])])[0]
     parts = ctx.body["outputs"]
     if sum(p["gross_mg"] for p in parts) != parent["gross_mg"]:
         raise LedgerError(
@@ -78,9 +104,12 @@ def lot_split(ctx: Context) -> None:
             pointer="/body/outputs",
         )
     _unique_ids(parts)
-    # Fine metal is shared out exactly: the last part takes the rounding remainder.
-    fines = [fine_mg(p["gross_mg"], parent["fineness"]) for p in parts]
-    fines[-1] += parent["fine_mg"] - sum(fines)
+    # Fine metal is shared out exactly: each part at most its share by mass (and at most what
+    # its mass holds at the lot's fineness), the last part takes the rounding remainder.
+    whole, gross = parent["fine_mg"], parent["gross_mg"]
+    fines = [min(fine_mg(p["gross_mg"], parent["fineness"]), whole * p["gross_mg"] // gross)
+             for p in parts]  # fmt: skip
+    fines[-1] += whole - sum(fines)
     outputs = [
         new_lot(
             ctx,
@@ -95,7 +124,7 @@ def lot_split(ctx: Context) -> None:
         )
         for p, fine in zip(parts, fines, strict=True)
     ]
-    _derive(ctx, [parent], outputs)
+    derive(ctx, [parent], outputs)
 
 
 @entry_type(
@@ -123,7 +152,7 @@ def lot_merged(ctx: Context) -> None:
         claim="none",
         fine=fine,
     )
-    _derive(ctx, parents, [output])
+    derive(ctx, parents, [output])
 
 
 REFINED = Obj(
@@ -188,7 +217,7 @@ def lot_refined(ctx: Context) -> None:
             f"losing {fine_in - fine_out} mg of {fine_in} mg exceeds {limit} parts per 10,000",
             pointer="/body/outputs",
         )
-    _derive(ctx, parents, outputs)
+    derive(ctx, parents, outputs)
 
 
 def _unique_ids(outputs: list[dict]) -> None:

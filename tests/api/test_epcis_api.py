@@ -82,21 +82,25 @@ def test_refined_bar_of_the_demo_goes_back_to_three_mines(app, engine, client, v
     assert seqs == sorted(seqs)
 
 
-def test_ring_export_includes_the_split_and_no_commercial_terms(
+def test_ring_export_includes_the_split_the_alloying_and_no_commercial_terms(
     engine, client, validator, tmp_path
 ):
     demo.build(engine, tmp_path / "keys", PrivateKey.generate(), "test/log")
     sign_in(client, demo_arm(tmp_path / "keys"))
     document = export(client, validator, "RING-2026-0001")
     events = document["epcisBody"]["eventList"]
-    split = events[-3]
+    split, alloyed = events[-4], events[-3]
     assert lots_of(split["inputQuantityList"])[0][0] == "BAR-2026-0001"
     assert [lot for lot, _ in lots_of(split["outputQuantityList"])] == [
-        "RING-2026-0001",
-        "RING-2026-0002",
+        "GRAIN-2026-0001",
+        "GRAIN-2026-0002",
         "STOCK-2026-0001",
     ]
-    assert lots_of(split["outputQuantityList"])[0] == ("RING-2026-0001", 6_000)
+    assert lots_of(split["outputQuantityList"])[0] == ("GRAIN-2026-0001", 4_501)
+    # Alloying is a transformation: 4,501 mg of 999.9 grain into a 6 g band of 18k.
+    assert alloyed["type"] == "TransformationEvent"
+    assert lots_of(alloyed["inputQuantityList"]) == [("GRAIN-2026-0001", 4_501)]
+    assert lots_of(alloyed["outputQuantityList"]) == [("RING-2026-0001", 6_000)]
     assert [e["bizStep"] for e in events[-2:]] == ["other", "retail_selling"]  # claimed, sold
     text = json.dumps(document).lower()
     for secret in ("price", "terms", "premium", "amount", "salt", "usd"):

@@ -140,6 +140,7 @@ def test_expired_suspended_and_wrong_scope_certificates(world):
             "ecological": True,
             "valid_from": "2020-01-01",
             "valid_to": "2023-12-31",
+            "miners": 40,
         },
     )
     refused(world, "certificate-expired", supply.register_lot, "DORE-OLD", party="asmo-old")
@@ -271,6 +272,7 @@ def test_mixing_downgrades_the_label(world, supply):
             "ecological": False,
             "valid_from": "2025-01-01",
             "valid_to": "2030-12-31",
+            "miners": 40,
         },
     )
     eco_obligation = _sold_and_delivered(supply)

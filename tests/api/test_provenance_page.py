@@ -56,13 +56,21 @@ def test_ring_page_shows_its_verified_provenance(demo_data, client):
     assert html.count("Colombia</p>") == 2
     assert html.count("Peru</p>") == 1
     assert "Mine site: Ananea, Puno" in html
+    assert html.count("Certified capacity: 400 miners, 200.0 kg fine gold a year; ") == 3
     assert '<span class="answer-text">Fairmined Gold</span>' in html
     assert "Applied by <strong>Oro Verde Jewellery Ltd</strong>" in html
-    assert "<dd>5.999 g</dd>" in html
-    assert "<dd>999.9</dd>" in html
+    # A real 18k ring: 4.5 g fine gold in a 6 g band, never shown as 999.9.
+    assert "<dd>4.500 g</dd>" in html
+    assert "<dd>6.000 g</dd>" in html
+    assert "<dd>750.0</dd>" in html
+    assert "999.9" not in html
+    # Verified, but not hiding that a mine corrected a figure in the ring's ancestry.
+    assert "✓</span> Verified, with 1 finding</li>" in html
+    assert '<li data-code="correction"><strong>A stated figure was corrected</strong>' in html
     assert '<span class="answer-text">Yes</span>' in html
     assert "All 3 premiums owed to 3 mines for this gold were paid" in flat(html)
-    for step in ("Mined and registered", "Refined", "Split into parts", "Sold to a consumer"):
+    steps = ("Mined and registered", "Figure corrected", "Refined", "Split into parts", "Alloyed")
+    for step in (*steps, "Sold to a consumer"):
         assert step in html
 
 

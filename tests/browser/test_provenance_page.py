@@ -64,6 +64,11 @@ def test_provenance_page_renders_in_chromium(provenance_server, browser, request
     assert f'data-url="{url}"' in dom  # the QR code encodes the live page's own URL
     assert f'href="{provenance_server}/api/v1/lots/{RING}/bundle"' in dom
     assert "USD" not in dom
+    # An 18k ring, shown as such, and verified without hiding its ancestry's finding.
+    assert "<dd>750.0</dd>" in dom
+    assert "999.9" not in dom
+    assert "Verified, with 1 finding" in dom
+    assert 'id="findings"' in dom
 
     backend = request.node.callspec.params["database_url"]
     png = browser.screenshot(url, "provenance.png")

@@ -58,7 +58,9 @@ def test_bundle_verifies_offline_with_the_cli(bundle, client, tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "VERIFIED" in result.stdout
+    assert result.stdout.rstrip().endswith("VERIFIED, WITH 1 FINDING")
+    assert "correction" in result.stdout.split("Findings:")[1]
+    assert "750.0/1000 (4.500 g fine)" in result.stdout  # the 18k ring
     assert "Cooperativa Minera El Tambo (CO)" in result.stdout
     assert "Cooperativa Aurífera Qori Tika (PE)" in result.stdout
     assert "paid and confirmed" in result.stdout

@@ -1,19 +1,26 @@
 """Property tests of the Fairmined rules on the pure core: random histories, invariants each entry.
 
 A hypothesis state machine drives ``ledger.machine.apply_entry`` over a ``MemoryStore`` (no
-database, no Flask) in a small world: three mines (Ecological, Fairmined, uncertified), two First
-Authorized Buyers, a refiner, an authorised and an unauthorised jeweller, a certification body.
-Each rule signs one action (register, sell with sealed private terms, ship, receive with its own
-weighing, pay or confirm part of a premium, split, merge, refine, claim, retire), usually stated
-by the party entitled to it and sometimes by anyone, with a stale head, a wrong amount, a price
-under the floor or tampered terms. The ``advance`` rule walks one lot several honest steps
+database, no Flask) in a small world: three mines (Ecological, Fairmined, uncertified), a mine
+that also holds every supply-chain role, two First Authorized Buyers, a refiner, an authorised
+and an unauthorised jeweller, a certification body. Each rule signs one action (register, sell
+with sealed private terms, ship, receive with its own weighing, pay or confirm part of a
+premium, split, merge, refine, alloy, correct, settle by assay, reconcile a weighing dispute,
+claim, retire; ARM freezes a holder and releases its lot), usually stated by the party entitled
+to it and sometimes by anyone, with a stale head, a wrong amount, a price under the floor or
+tampered terms. ``batch`` admits dependent entries in one group-commit batch (each reading the
+batch so far through an overlay). The ``advance`` rule walks one lot several honest steps
 towards a jeweller; honest steps must be accepted. After every entry, accepted or refused:
 
 * a refused entry wrote nothing (objects and indexes unchanged);
-* fine metal is never created: it enters the live lots only by registration and by a receiver's
-  own weighing (flagged beyond tolerance); splits and merges conserve it exactly, a refining's
-  outputs hold at most its inputs' (within the loss tolerance), retiring takes it out;
-* every premium has 0 <= confirmed <= paid <= due, matching its payments and confirmations;
+* invariant 1: per origin mine, the labelled fine metal past its first sale (held, in transit,
+  transformed, claimed) never exceeds the fine metal it sold with a premium owed; no weighing,
+  reconciliation or correction adds labelled metal; splits, merges and alloys conserve it;
+* invariant 5: each licensee's claims add up to at most the labelled metal it took in, and no
+  lot is claimed twice;
+* premium due (less credits, plus top-ups) equals the settled fine mass times the rate, and
+  every premium has 0 <= confirmed <= paid <= due, matching its payments and confirmations;
+* metal awaiting its mine's first sale has never left the mine;
 * every lot has exactly one holder (a registered party, found once in the holder index), and a
   lot in transit is headed to another registered party;
 * a labelled lot with a premium not yet confirmed has reached no one but its origin mines and
@@ -42,12 +49,14 @@ from hypothesis.stateful import (
 
 from ledger import terms
 from ledger.client import Signer
+from ledger.cosign import cosign
 from ledger.errors import LedgerError
-from ledger.fairmined import LABELLED, SEED_RATES, fine_mg, premium_due
+from ledger.fairmined import LABELLED, SEED_RATES, premium_due
 from ledger.keys import PrivateKey
 from ledger.machine import REGISTRY, apply_entry, replay_record
+from ledger.origins import labelled_fine
 from ledger.record import GENESIS_PREV
-from ledger.state import MemoryStore
+from ledger.state import MemoryStore, Overlay
 from ledger.timefmt import format_instant
 from ledger.types.identity import DEFAULT_PARAMS
 
@@ -55,6 +64,7 @@ ROLES = {
     "asmo-eco": ["asmo"],  # certified, Ecological scope
     "asmo-plain": ["asmo"],  # certified, Fairmined only
     "asmo-uncertified": ["asmo"],
+    "mine-trader": ["asmo", "first_buyer", "licensee", "supplier"],  # every role at once
     "fab-one": ["first_buyer"],
     "fab-two": ["first_buyer"],
     "refiner": ["supplier"],
@@ -64,20 +74,26 @@ ROLES = {
 }
 PARTIES = tuple(ROLES)
 BUYERS = ("fab-one", "fab-two")
-CERTIFIED = {"asmo-eco": True, "asmo-plain": False}
-AUTHORISED = {
-    "fab-one": "first_buyer",
-    "fab-two": "first_buyer",
-    "refiner": "supplier",
-    "jeweller": "licensee",
-}
-REGISTRANTS = ("asmo-eco", "asmo-plain", "asmo-uncertified", "fab-one", "refiner")
-TRADERS = (*BUYERS, "refiner", "jeweller")  # may split and merge
+CERTIFIED = {"asmo-eco": True, "asmo-plain": False, "mine-trader": False}
+AUTHORISATIONS = (
+    ("fab-one", "first_buyer"),
+    ("fab-two", "first_buyer"),
+    ("refiner", "supplier"),
+    ("jeweller", "licensee"),
+    ("mine-trader", "first_buyer"),
+    ("mine-trader", "licensee"),
+    ("mine-trader", "supplier"),
+)
+AUTHORISED = {party for party, _ in AUTHORISATIONS}
+LICENSEES = ("jeweller", "jeweller-unauthorised", "mine-trader")
+REGISTRANTS = ("asmo-eco", "asmo-plain", "asmo-uncertified", "mine-trader", "fab-one", "refiner")
+TRADERS = (*BUYERS, "refiner", "jeweller", "mine-trader")  # may split and merge
 # Where an honest holder sends or sells a lot next.
 DOWNSTREAM = {
     "asmo-eco": BUYERS,
     "asmo-plain": BUYERS,
     "asmo-uncertified": BUYERS,
+    "mine-trader": BUYERS,
     "fab-one": ("refiner", "jeweller"),
     "fab-two": ("refiner", "jeweller"),
     "refiner": ("jeweller", "fab-one"),
@@ -117,10 +133,15 @@ class Ledger(RuleBasedStateMachine):
         self.store = MemoryStore()
         self.records: list[tuple] = []  # (record, private) of each accepted entry
         self.signers: dict[str, Signer] = {}
-        self.budget = 0  # fine mg that entered the live lots (registrations, weighings)
-        self.lost = 0  # fine mg lost in refining
+        self.received: Counter = Counter()  # labelled fine mg each party took into custody
+        self.pending: Overlay | None = None  # a group-commit batch being admitted
         self.numbers = itertools.count(1)
         self.refusal = self.reason = ""  # the last refusal's code, and what was refused why
+
+    @property
+    def view(self):
+        """What the next entry reads: the batch being admitted, or the store."""
+        return self.pending if self.pending is not None else self.store
 
     # --- applying one entry and checking the invariants -------------------------------------
 
@@ -132,7 +153,7 @@ class Ledger(RuleBasedStateMachine):
         received = format_instant(datetime.now(UTC), micro=True)
         try:
             applied = apply_entry(
-                self.store,
+                self.view,
                 self.signers[party].entry(type, body),
                 seq=seq,
                 prev_hash=prev,
@@ -146,31 +167,61 @@ class Ledger(RuleBasedStateMachine):
             self.reason = f"{type} by {party} refused: {refusal}"
             return None
         for kind, value in applied.writes:
-            self.store.put(kind, value)
+            self.view.put(kind, value)
         self.records.append((applied.record, private))
         SEEN[type] += 1
         return applied
 
     def check(self) -> None:
         """Every invariant, on the current store."""
-        self.check_fine_metal()
+        self.check_origins()
+        self.check_claims()
         self.check_premiums()
         self.check_holders()
         self.check_unsettled_lots()
 
-    def check_fine_metal(self) -> None:
-        live = sum(lot["fine_mg"] for lot in self.lots(*LIVE))
-        assert self.lost >= 0
-        assert live == self.budget - self.lost <= self.budget
+    def check_origins(self) -> None:
+        """Invariant 1: per origin mine, labelled fine metal past its first sale never exceeds
+        the fine metal it sold with a premium owed (sales and settlement top-ups)."""
+        sold: Counter = Counter()
+        for obligation in self.store.objects["obligation"].values():
+            sold[obligation["asmo"]] += obligation["fine_mg"]
+        downstream: Counter = Counter()
+        for lot in self.lots():
+            assert labelled_fine(lot) <= lot["fine_mg"], lot["id"]
+            assert set(lot["origin_fine"]) <= set(lot["origin_asmos"]), lot["id"]
+            if lot["status"] != "consumed" and lot["first_sale"] != "pending":
+                downstream.update(lot["origin_fine"] if lot["claim"] in LABELLED else {})
+            if lot["first_sale"] is not None:  # still the mine's: never anyone else's
+                assert lot["custodians"] == [lot["producer"]] == lot["origin_asmos"], lot["id"]
+        for mine, fine in downstream.items():
+            assert fine <= sold[mine], (mine, fine, sold[mine])
+
+    def check_claims(self) -> None:
+        """Invariant 5: a licensee's claims never add up to more than the labelled metal it
+        received, and no lot is claimed twice."""
+        claimed: Counter = Counter()
+        lots = Counter()
+        for claim in self.store.objects["claim"].values():
+            claimed[claim["licensee"]] += claim["fine_mg"]
+            lots[claim["lot"]] += 1
+        for licensee, fine in claimed.items():
+            assert fine <= self.received[licensee], (licensee, fine, self.received[licensee])
+        assert all(count == 1 for count in lots.values())
 
     def check_premiums(self) -> None:
-        for obligation in self.store.objects["obligation"].values():
-            assert obligation["due"] == premium_due(
-                obligation["fine_mg"], obligation["rate_per_kg"]
-            )
+        """Premium due always equals the settled fine mass times the rate (less any credit)."""
+        obligations = self.store.objects["obligation"]
+        for obligation in obligations.values():
             assert 0 <= obligation["confirmed"] <= obligation["paid"] <= obligation["due"]
             assert obligation["paid"] == sum(p["amount"] for p in obligation["payments"])
             assert obligation["confirmed"] == sum(c["amount"] for c in obligation["confirmations"])
+            if obligation["kind"] != "sale":
+                continue
+            fine = obligation["settled_fine_mg"] or obligation["fine_mg"]
+            top_ups = sum(obligations[t]["due"] for t in obligation["top_ups"])
+            owed = obligation["due"] + top_ups - obligation["credit"]
+            assert owed == premium_due(fine, obligation["rate_per_kg"]), obligation["id"]
 
     def check_holders(self) -> None:
         holding = Counter(
@@ -189,8 +240,8 @@ class Ledger(RuleBasedStateMachine):
             if lot["claim"] not in LABELLED:
                 continue
             for obligation_id in lot["obligations"]:
-                obligation = self.store.get("obligation", obligation_id)
-                if obligation["confirmed"] == obligation["due"]:
+                obligation = self.view.get("obligation", obligation_id)
+                if obligation["confirmed"] == obligation["due"] or obligation["kind"] != "sale":
                     continue
                 allowed = {*lot["origin_asmos"], obligation["payer"]}
                 reached = {*lot["custodians"], lot["holder"], lot["incoming_to"]} - {None}
@@ -198,12 +249,16 @@ class Ledger(RuleBasedStateMachine):
                 assert lot["claimed_by"] is None
 
     def check_transformation(self, inputs: list[dict], outputs: list[str], exact: bool) -> None:
-        """Outputs hold at most the inputs' fine metal (exactly as much for splits, merges)."""
+        """Outputs hold at most the inputs' fine metal (exactly as much for splits, merges),
+        and at most their labelled metal, per origin mine."""
         fine_in = sum(lot["fine_mg"] for lot in inputs)
-        fine_out = sum(self.store.get("lot", lot_id)["fine_mg"] for lot_id in outputs)
+        made = [self.view.get("lot", lot_id) for lot_id in outputs]
+        fine_out = sum(lot["fine_mg"] for lot in made)
         assert fine_out == fine_in if exact else fine_out <= fine_in
         assert (fine_in - fine_out) * 10_000 <= fine_in * DEFAULT_PARAMS["refining_loss_max_bp"]
-        self.lost += fine_in - fine_out
+        for mine in {m for lot in inputs for m in lot["origin_fine"]}:
+            before = sum(lot["origin_fine"].get(mine, 0) for lot in inputs)
+            assert sum(lot["origin_fine"].get(mine, 0) for lot in made) <= before
 
     def teardown(self):
         """Replaying the accepted records into a fresh store gives the live store."""
@@ -274,7 +329,7 @@ class Ledger(RuleBasedStateMachine):
     @initialize()
     def world(self):
         self.today = datetime.now(UTC).date()
-        period = {
+        self.period = period = {
             "valid_from": (self.today - timedelta(days=365)).isoformat(),
             "valid_to": (self.today + timedelta(days=365)).isoformat(),
         }
@@ -295,14 +350,14 @@ class Ledger(RuleBasedStateMachine):
         setup = [("operator", "ledger.genesis", genesis)]
         for party, roles in ROLES.items():
             body = {**founder(party), "country": "CO", "roles": roles}
-            if party == "refiner":
-                body["activities"] = ["refining"]
+            if party in ("refiner", "mine-trader", "jeweller"):
+                body["activities"] = ["refining", "manufacturing"]
             setup.append(("arm", "party.registered", body))
         for number, (mine, ecological) in enumerate(CERTIFIED.items()):
             body = {"certificate_id": f"FM-{number:03d}", "party_id": mine, "metals": ["gold"]}
-            body.update(ecological=ecological, **period)
+            body.update(ecological=ecological, miners=1_000, **period)
             setup.append(("certifier", "certificate.issued", body))
-        for party, role in AUTHORISED.items():
+        for party, role in AUTHORISATIONS:
             body = {"party_id": party, "role": role, **period}
             setup.append(("arm", "authorisation.granted", body))
         price = {"metal": "gold", "day": self.today.isoformat(), "currency": "USD"}
@@ -325,10 +380,7 @@ class Ledger(RuleBasedStateMachine):
             "production_to": self.today.isoformat(),
             "processing": process,
         }
-        applied = self.state(party, "lot.registered", body)
-        if applied:
-            self.budget += fine_mg(gross, fineness)
-        return applied
+        return self.state(party, "lot.registered", body)
 
     def sale(self, party, lot, buyer, cents_per_mg, head, tamper=False):
         # The 95% floor at USD 4,000 per troy ounce is about 12.2 cents per mg of fine gold.
@@ -346,7 +398,9 @@ class Ledger(RuleBasedStateMachine):
         body = {"lot_id": lot["id"], "lot_head": head, "gross_mg": weighed}
         applied = self.state(party, "lot.received", body)
         if applied:
-            self.budget += self.store.get("lot", lot["id"])["fine_mg"] - lot["fine_mg"]
+            after = self.view.get("lot", lot["id"])
+            assert labelled_fine(after) <= labelled_fine(lot), "a weighing added labelled metal"
+            self.received[party] += labelled_fine(after)
             shipped, tolerance = lot["gross_mg"], DEFAULT_PARAMS["receipt_tolerance_bp"]
             beyond = abs(weighed - shipped) * 10_000 > shipped * tolerance
             assert ("weight-discrepancy" in applied.flags) == beyond
@@ -408,18 +462,132 @@ class Ledger(RuleBasedStateMachine):
             self.check_transformation(inputs, [o["lot_id"] for o in outputs], exact=False)
         return applied
 
+    def alloying(self, party, lot, gross, head, fineness=None):
+        fineness = lot["fine_mg"] * 10_000 // gross if fineness is None else fineness
+        output = {"lot_id": self.new_id(), "gross_mg": gross, "fineness": fineness}
+        body = {"lot_id": lot["id"], "lot_head": head, "output": {**output, "form": "jewellery"}}
+        applied = self.state(party, "lot.alloyed", body)
+        if applied:
+            self.check_transformation([lot], [output["lot_id"]], exact=True)
+            made = self.view.get("lot", output["lot_id"])
+            assert made["origin_fine"] == (lot["origin_fine"] if lot["claim"] in LABELLED else {})
+        return applied
+
+    def correcting(self, party, lot, gross, head):
+        body = {"lot_id": lot["id"], "lot_head": head, "corrects_seq": lot["weighing"]["seq"]}
+        body.update(gross_mg=gross, reason="grams typed as milligrams")
+        applied = self.state(party, "lot.corrected", body)
+        if applied and lot["first_sale"] != "pending":
+            after = self.view.get("lot", lot["id"])
+            assert labelled_fine(after) <= labelled_fine(lot), "a correction added metal"
+        return applied
+
     def claiming(self, party, lot, head):
         body = {"lot_id": lot["id"], "lot_head": head, "product": "Wedding band, 18k"}
         return self.state(party, "lot.claimed", body)
 
     def retirement(self, party, lot, head):
         body = {"lot_id": lot["id"], "lot_head": head, "reason": "sold_to_consumer"}
-        applied = self.state(party, "lot.retired", body)
+        return self.state(party, "lot.retired", body)
+
+    def standing(self, party: str) -> bool:
+        """Whether ``party`` holds an unrevoked authorisation (all cover today)."""
+        return any(
+            a["party"] == party and a["revoked_seq"] is None
+            for a in self.store.objects["authorisation"].values()
+        )
+
+    def settlement(self, party, lot, fineness, head):
+        body = {"lot_id": lot["id"], "lot_head": head, "fineness": fineness}
+        body.update(kind="settlement", laboratory="Laboratorio Andino de Ensayos")
+        return self.state(party, "lot.assayed", body)
+
+    def reconciliation(self, party, lot, gross, head, cosigner=None):
+        body = {"lot_id": lot["id"], "lot_head": head, "gross_mg": gross}
+        if cosigner is not None:
+            key = self.signers[cosigner].key
+            body = cosign(key, cosigner, "lot.weight_reconciled", party, body)
+        applied = self.state(party, "lot.weight_reconciled", body)
         if applied:
-            self.budget -= lot["fine_mg"]
+            after = self.view.get("lot", lot["id"])
+            assert labelled_fine(after) <= labelled_fine(lot), "a reconciliation added metal"
         return applied
 
+    def releasable(self, lot: dict) -> bool:
+        """A labelled, live lot past its first sale with its premiums settled."""
+        owed = (self.view.get("obligation", o) for o in lot["obligations"])
+        return (
+            lot["status"] in LIVE
+            and lot["claim"] in LABELLED
+            and lot["first_sale"] is None
+            and lot.get("dispute") is None
+            and all(o["confirmed"] == o["due"] for o in owed)
+        )
+
+    def regrant_all(self) -> None:
+        """ARM authorises again every party whose authorisation it revoked."""
+        for party, role in AUTHORISATIONS:
+            if self.view.get("authorisation", f"{party}:{role}")["revoked_seq"] is not None:
+                body = {"party_id": party, "role": role, **self.period}
+                assert self.state("arm", "authorisation.granted", body), self.reason
+
     # --- rules: one action, often by the entitled party, sometimes by anyone -------------------
+
+    @precondition(lambda self: self.lots())
+    @rule(pick=PICK, fresh=FRESH, to=st.sampled_from(PARTIES), revoke=st.integers(0, 3))
+    def release(self, pick, fresh, to, revoke):
+        """ARM revokes a holder (freezing its labelled stock), then releases one of its lots to
+        a party; and sometimes authorises the holder again."""
+        lot = self.lot(pick, self.releasable)
+        keeper = lot["incoming_to"] or lot["holder"]
+        if to in (keeper, *ROLES) and pick % 100 < HONEST:  # mostly an authorised party
+            to = sorted(AUTHORISED - {keeper})[pick % (len(AUTHORISED) - 1)]
+        if revoke:
+            for party, role in AUTHORISATIONS:
+                current = self.view.get("authorisation", f"{party}:{role}")
+                if party == keeper and current["revoked_seq"] is None:
+                    body = {"party_id": party, "role": role}
+                    assert self.state("arm", "authorisation.revoked", body), self.reason
+        lot = self.view.get("lot", lot["id"])
+        body = {"lot_id": lot["id"], "lot_head": self.head(lot, fresh), "to": to}
+        if self.state("arm", "lot.released", {**body, "reason": "authorisation revoked"}):
+            assert not self.standing(keeper)
+            assert self.standing(to)
+            self.received[to] += labelled_fine(lot)
+        if revoke == 3:
+            self.regrant_all()
+        self.check()
+
+    @precondition(lambda self: self.lots())
+    @rule(who=ACTOR, pick=PICK, fresh=FRESH, delta=st.integers(-300, 300))
+    def settle(self, who, pick, fresh, delta):
+        lot = self.lot(
+            pick,
+            lambda lot: (
+                lot["status"] == "held"
+                and any(
+                    lot["id"] == self.view.get("obligation", o)["lot"] for o in lot["obligations"]
+                )
+            ),
+        )
+        fineness = min(10_000, max(1, lot["fineness"] + delta))
+        self.settlement(self.actor(who, lot["holder"]), lot, fineness, self.head(lot, fresh))
+        self.check()
+
+    @precondition(lambda self: self.lots())
+    @rule(who=ACTOR, pick=PICK, fresh=FRESH, how=st.integers(0, 99), shave=st.integers(0, 99))
+    def reconcile(self, who, pick, fresh, how, shave):
+        lot = self.lot(pick, lambda lot: lot.get("dispute") is not None)
+        dispute = lot.get("dispute") or {"sender": lot["holder"], "receiver": lot["holder"]}
+        gross = max(1, lot["gross_mg"] - shave)
+        head = self.head(lot, fresh)
+        if how < 20:
+            self.reconciliation("arm", lot, gross, head)
+        else:
+            party = self.actor(who, dispute["receiver"])
+            cosigner = dispute["sender"] if how < 90 else party
+            self.reconciliation(party, lot, gross, head, cosigner)
+        self.check()
 
     @rule(
         who=ACTOR,
@@ -540,6 +708,54 @@ class Ledger(RuleBasedStateMachine):
         self.retirement(self.actor(who, lot["holder"]), lot, self.head(lot, fresh))
         self.check()
 
+    @precondition(lambda self: self.lots())
+    @rule(who=ACTOR, pick=PICK, fresh=FRESH, change=st.integers(-500, 500))
+    def correct(self, who, pick, fresh, change):
+        lot = self.lot(pick, lambda lot: lot["status"] == "held" and lot.get("weighing"))
+        party = self.actor(who, (lot.get("weighing") or {"by": lot["holder"]})["by"])
+        if lot.get("weighing"):
+            self.correcting(party, lot, max(1, lot["gross_mg"] + change), self.head(lot, fresh))
+        self.check()
+
+    @precondition(lambda self: self.lots())
+    @rule(
+        who=ACTOR, pick=PICK, fresh=FRESH, bigger=st.integers(-10, 5_000), skew=st.integers(-1, 1)
+    )
+    def alloy(self, who, pick, fresh, bigger, skew):
+        lot = self.lot(pick, lambda lot: lot["status"] == "held" and lot["holder"] == "jeweller")
+        gross = max(1, lot["gross_mg"] + bigger)
+        fineness = max(0, min(10_000, lot["fine_mg"] * 10_000 // gross + skew))
+        party = self.actor(who, lot["holder"])
+        self.alloying(party, lot, gross, self.head(lot, fresh), fineness)
+        self.check()
+
+    @rule(
+        mine=st.sampled_from(("asmo-eco", "asmo-plain", "mine-trader", "asmo-uncertified")),
+        gross=st.integers(1_000, 3_000_000),
+        factor=st.integers(1, 1_000),
+        cents_per_mg=st.integers(10, 16),
+        buyer=ACTOR,
+    )
+    def batch(self, mine, gross, factor, cents_per_mg, buyer):
+        """Dependent entries admitted in one group-commit batch: each reads what the earlier
+        ones of the batch wrote (an overlay over the store), all written at the end. A mine
+        registers a lot with a typing error, corrects it, sells and ships it."""
+        self.pending = Overlay(self.store)
+        try:
+            lot_id, claim = self.new_id(), "ecological" if mine == "asmo-eco" else "fairmined"
+            if self.registration(mine, lot_id, claim, gross, 9_000, ECOLOGICAL_PROCESS):
+                lot = self.view.get("lot", lot_id)
+                self.correcting(mine, lot, gross * factor, lot["head"])
+                lot = self.view.get("lot", lot_id)
+                buyer = self.partner(buyer, lot)
+                self.sale(mine, lot, buyer, cents_per_mg, lot["head"])
+                lot = self.view.get("lot", lot_id)
+                self.shipment(mine, lot, buyer, lot["head"])
+        finally:
+            batch, self.pending = self.pending, None
+        batch.flush_to(self.store)
+        self.check()
+
     # --- the honest way from the mine to a jeweller --------------------------------------------
 
     @precondition(lambda self: self.lots(*LIVE))
@@ -554,22 +770,47 @@ class Ledger(RuleBasedStateMachine):
     def advance(self, pick, steps, cents_per_mg, difference_bp, percent, loss_bp):
         """Walk a live lot (then one of its children) ``steps`` honest steps towards a
         jeweller; the rules must accept each one."""
+        self.regrant_all()
         lot = self.lots(*LIVE)[pick % len(self.lots(*LIVE))]
         for _ in range(steps):
             holder, head = lot["holder"], lot["head"]
             if holder not in DOWNSTREAM:
                 return  # a certification body cannot act on a lot
             labelled = lot["claim"] in LABELLED
+            settling = [
+                o
+                for o in (self.view.get("obligation", i) for i in lot["obligations"])
+                if o["lot"] == lot["id"] and o["kind"] == "sale" and o["settled_seq"] is None
+            ]
             unsettled = [
                 o
-                for o in (self.store.get("obligation", i) for i in lot["obligations"])
+                for o in (self.view.get("obligation", i) for i in lot["obligations"])
                 if o["confirmed"] < o["due"]
             ]
-            if lot["status"] == "in_transit":
-                step = self.receipt(lot["incoming_to"], lot, difference_bp, head)
+            if lot["status"] == "in_transit":  # now and then weighed heavy: a dispute
+                heavy = labelled and percent % 4 == 0
+                step = self.receipt(lot["incoming_to"], lot, 20 if heavy else difference_bp, head)
+            elif lot.get("dispute"):  # the receiver weighed it heavy: both agree on a mass
+                dispute = lot["dispute"]
+                agreed = dispute["shipped_mg"]
+                assert not self.shipment(holder, lot, "refiner", head)
+                assert self.refusal == "weight-dispute", self.reason
+                assert not self.reconciliation(holder, lot, agreed, head)
+                assert self.refusal == "cosignature-required", self.reason
+                step = self.reconciliation(holder, lot, agreed, head, dispute["sender"])
+            elif (lot.get("weighing") or {}).get("by") == holder and percent % 11 == 0:
+                step = self.correcting(holder, lot, max(1, lot["gross_mg"] - 1), head)
             elif lot.get("sold_to") in (*AUTHORISED, *([] if labelled else CUSTODIANS)):
                 step = self.shipment(holder, lot, lot["sold_to"], head)
-            elif holder.startswith("asmo-") and not lot.get("sold_to"):
+            elif settling and labelled and lot["first_sale"] is None and percent % 3 != 1:
+                fineness = min(10_000, lot["fineness"] + difference_bp * 10)
+                step = self.settlement(holder, lot, fineness, head)
+            elif lot["first_sale"] == "pending" or (
+                holder.startswith("asmo-") and not lot.get("sold_to")
+            ):
+                if lot["first_sale"] == "pending":
+                    assert not self.sale(holder, lot, BUYERS[pick % 2], 10, head)
+                    assert self.refusal == "price-below-floor", self.reason
                 step = self.sale(holder, lot, BUYERS[pick % 2], cents_per_mg, head)
             elif unsettled and labelled:
                 # The buyer cannot pass the lot on yet; it pays, the mine confirms.
@@ -577,11 +818,29 @@ class Ledger(RuleBasedStateMachine):
                 assert self.refusal == "premium-unsettled", self.reason
                 owed = unsettled[0]
                 if owed["paid"] < owed["due"]:
+                    assert not self.payment(owed["payer"], owed, owed["due"] - owed["paid"] + 1)
+                    assert self.refusal == "overpayment", self.reason
                     part = max(1, (owed["due"] - owed["paid"]) * percent // 100)
                     step = self.payment(owed["payer"], owed, part)
                 else:
                     part = max(1, (owed["paid"] - owed["confirmed"]) * percent // 100)
                     step = self.confirmation(owed["asmo"], owed, part)
+            elif labelled and percent % 7 == 0 and holder in AUTHORISED and not lot.get("sold_to"):
+                # ARM revokes the holder: its labelled stock is frozen until ARM releases it.
+                for party, role in AUTHORISATIONS:
+                    if party == holder:
+                        assert self.state(
+                            "arm", "authorisation.revoked", {"party_id": party, "role": role}
+                        )
+                assert not self.shipment(holder, lot, "fab-one", head)
+                assert self.refusal == "not-authorised", self.reason
+                to = "refiner" if holder != "refiner" else "jeweller"
+                body = {"lot_id": lot["id"], "lot_head": head, "to": to, "reason": "revoked"}
+                step = self.state("arm", "lot.released", body)
+                self.received[to] += labelled_fine(lot)
+                self.regrant_all()
+            elif holder == "jeweller" and percent % 5 == 1 and lot["form"] != "jewellery":
+                step = self.alloying(holder, lot, lot["gross_mg"] * 4 // 3 + 1, head)
             elif holder == "refiner" and lot["form"] == "dore" and lot["fine_mg"] >= 100:
                 # Pure bars (10,000) hold exactly their mass: the loss is exactly loss_bp, and
                 # bars holding more fine metal than the doré are refused.
@@ -600,9 +859,9 @@ class Ledger(RuleBasedStateMachine):
                 step = self.shipment(holder, lot, downstream[pick % len(downstream)], head)
             assert step, f"an honest step was refused: {self.reason}"
             self.check()
-            lot = self.store.get("lot", lot["id"])
+            lot = self.view.get("lot", lot["id"])
             if lot["children"]:
-                lot = self.store.get("lot", lot["children"][pick % len(lot["children"])])
+                lot = self.view.get("lot", lot["children"][pick % len(lot["children"])])
             if lot["status"] not in LIVE:
                 return
 
@@ -633,6 +892,12 @@ def test_rules_keep_their_invariants_over_random_histories():
         "lot.refined",
         "lot.claimed",
         "lot.retired",
+        "lot.released",
+        "lot.weight_reconciled",
+        "lot.alloyed",
+        "lot.corrected",
+        "lot.assayed",
+        "authorisation.revoked",
     }
     refusals = {
         "stale-head",
@@ -648,5 +913,10 @@ def test_rules_keep_their_invariants_over_random_histories():
         "price-below-floor",
         "terms-mismatch",
         "sale-required",
+        "weight-dispute",
+        "not-authorised",
+        "settlement-not-open",
+        "cosignature-required",
+        "not-frozen",
     }
     assert lifecycle | refusals <= set(SEEN), sorted((lifecycle | refusals) - set(SEEN))
