@@ -47,6 +47,7 @@ class Book:
 
     def __init__(self) -> None:
         self.store = MemoryStore()
+        self.evidence: dict[str, dict] = {}  # commitment -> sealed payment evidence
         self.seq = 0
         self.prev = GENESIS_PREV
         self.signers = {p: Signer(p, PrivateKey.generate()) for p in ("operator", "arm")}
@@ -91,7 +92,11 @@ class Book:
         return applied
 
     def state(self, party: str, type: str, body: dict, private: dict | None = None):
-        return self.submit(self.signers[party].entry(type, body), private)
+        return self.submit(self.signers[party].entry(type, body), private or self.sealed(body))
+
+    def sealed(self, body: dict) -> dict | None:
+        """The private evidence behind a payment body's commitment (made by ``payment``)."""
+        return self.evidence.get(body.get("evidence_commitment"))
 
     def register(self, party: str, roles: list[str], activities: list[str]) -> None:
         self.signers[party] = Signer(party, PrivateKey.generate())
@@ -170,7 +175,9 @@ class Book:
         due = self.store.get("obligation", obligation)
         amount = due["due"] - due["paid"] if amount is None else amount
         body = {"obligation_id": obligation, "amount": amount, "currency": "USD"}
-        return {**body, "paid_on": DAY, "evidence": "SWIFT MT103"}
+        evidence, commitment = terms.seal_evidence("SWIFT MT103")
+        self.evidence[commitment] = evidence
+        return {**body, "paid_on": DAY, "evidence_commitment": commitment}
 
     def confirmation(self, obligation: str, amount: int | None = None) -> dict:
         due = self.store.get("obligation", obligation)

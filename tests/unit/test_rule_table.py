@@ -20,6 +20,7 @@ import pytest
 from ledger_book import DAY, MERCURY, NEXT_YEAR, TODAY, YEAR_AGO, Book
 
 from ledger import terms
+from ledger.checkpoint import cosigner_key
 from ledger.client import Signer
 from ledger.errors import LedgerError
 from ledger.fairmined import SEED_RATES
@@ -568,7 +569,61 @@ ROWS: dict[str, Row] = {
             b.correction("LOT-1", b.lot("LOT-1")["weighing"]["seq"], 90_000),
         ),
     ),
+    # --- witnesses, publication and payment evidence -----------------------------------------
+    "not-own-witness": Row(
+        _nothing,
+        lambda b: ("trader", "witness.registered", _witness("fab", WITNESS_A)),
+        lambda b: ("fab", "witness.registered", _witness("fab", WITNESS_A)),
+    ),
+    "witness-exists": Row(
+        lambda b: b.state("fab", "witness.registered", _witness("fab", WITNESS_A)),
+        lambda b: ("arm", "witness.registered", _witness("fab", WITNESS_A)),
+        lambda b: ("arm", "witness.registered", _witness("fab", WITNESS_B)),
+    ),
+    "witness-already-revoked": Row(
+        _then(
+            lambda b: b.state("fab", "witness.registered", _witness("fab", WITNESS_A)),
+            lambda b: b.state("fab", "witness.registered", _witness("fab", WITNESS_B)),
+            lambda b: b.state("fab", "witness.revoked", _witness("fab", WITNESS_A)),
+        ),
+        lambda b: ("fab", "witness.revoked", _witness("fab", WITNESS_A)),
+        lambda b: ("fab", "witness.revoked", _witness("fab", WITNESS_B)),
+    ),
+    "key-reuse": Row(
+        lambda b: b.state("fab", "witness.registered", _witness("fab", WITNESS_A)),
+        lambda b: ("fab", "key.added", {"party_id": "fab", **_pub(WITNESS_A[1])}),
+        lambda b: ("fab", "key.added", {"party_id": "fab", **_pub(PrivateKey.generate())}),
+    ),
+    "already-published": Row(
+        _then(
+            lambda b: b.registered("LOT-1"),
+            lambda b: b.registered("LOT-2"),
+            lambda b: b.state("mine", "lot.published", {"lot_id": "LOT-1"}),
+        ),
+        lambda b: ("mine", "lot.published", {"lot_id": "LOT-1"}),
+        lambda b: ("mine", "lot.published", {"lot_id": "LOT-2"}),
+    ),
+    "evidence-mismatch": Row(
+        lambda b: b.delivered("LOT-1"),
+        lambda b: _paid_with_evidence(b, "SWIFT MT103 altered"),
+        lambda b: ("fab", "premium.paid", b.payment(_obligation(b))),
+    ),
 }
+
+
+WITNESS_A = ("witness.fab.example/a", PrivateKey.generate())
+WITNESS_B = ("witness.fab.example/b", PrivateKey.generate())
+
+
+def _witness(party: str, witness: tuple[str, PrivateKey]) -> dict:
+    name, key = witness
+    return {"party_id": party, "verifier_key": cosigner_key(name, key.public.raw)}
+
+
+def _paid_with_evidence(book: Book, reference: str) -> Step:
+    """A payment whose private evidence does not open its signed commitment."""
+    body = book.payment(_obligation(book))
+    return ("fab", "premium.paid", body, {**book.sealed(body), "evidence": reference})
 
 
 def _party(party_id: str) -> dict:
@@ -612,7 +667,7 @@ def _as_submission(book: Book, step: Step) -> tuple[dict, dict | None]:
     if isinstance(step, dict):
         return step, None
     party, type, body, *private = step
-    return book.signers[party].entry(type, body), (private[0] if private else None)
+    return book.signers[party].entry(type, body), (private[0] if private else book.sealed(body))
 
 
 def _snapshot(store: MemoryStore) -> str:
@@ -638,6 +693,7 @@ def test_each_code_refuses_one_entry_and_passes_its_neighbour(code):
 # where those are built; ``certificate-*`` codes come from ``ledger.fairmined``.
 NOT_ADMISSION = {
     "invalid-bundle",
+    "policy-not-met",
     "invalid-checkpoint",
     "inconsistent-checkpoint",
     "invalid-note",
