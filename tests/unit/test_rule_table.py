@@ -729,6 +729,6 @@ def test_the_price_floor_follows_the_settled_fine_mass(fineness, short):
     assert ("price-floor-shortfall" in applied.flags) == short
     for finding in book.store.find("finding", "code", "price-floor-shortfall"):
         assert (
-            str(book.store.get("sale", next(iter(book.store.objects["sale"])))["terms"]["price"])
+            str(book.store.get("sale_terms", next(iter(book.store.objects["sale"])))["price"])
             not in finding["detail"]
         )
