@@ -306,3 +306,9 @@ def sign_in(client, signer: Signer) -> str:
 def demo_arm(keys_dir: Path) -> Signer:
     """ARM's signer from a demo key folder."""
     return Signer("arm", PrivateKey.from_pem((keys_dir / "arm.pem").read_bytes()))
+
+
+def assert_verified(stdout: str) -> None:
+    """The verifier's last line says the bundle verified (with its findings counted, if any)."""
+    verdict = stdout.rstrip().splitlines()[-1]
+    assert re.fullmatch(r"VERIFIED(, WITH \d+ FINDINGS?)?", verdict), verdict

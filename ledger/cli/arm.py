@@ -11,7 +11,7 @@ import click
 from ledger.cli import units
 from ledger.cli.caller import Caller, Refused, pass_caller
 from ledger.cli.output import progress
-from ledger.cli.params import DAY, MONEY, PUBLIC_KEY, day
+from ledger.cli.params import DAY, MASS, MONEY, PUBLIC_KEY, day
 from ledger.fairmined import ECOLOGICAL, FAIRMINED
 from ledger.types.certification import AUTHORISABLE, METALS
 from ledger.types.identity import ACTIVITIES, REGISTRABLE_ROLES
@@ -85,11 +85,26 @@ def certificate_group() -> None:
 @click.option("--ecological/--no-ecological", default=False, show_default=True)
 @click.option("--from", "valid_from", type=DAY, required=True)
 @click.option("--to", "valid_to", type=DAY, required=True)
+@click.option("--miners", type=click.IntRange(min=1), required=True, help="miners in the scope")
+@click.option(
+    "--capacity",
+    type=MASS,
+    help="certified fine metal per year, e.g. '25 kg' (default: the standard's figure per miner)",
+)
 @pass_caller
 def issue_certificate(
-    caller: Caller, certificate_id, party_id, metals, ecological, valid_from, valid_to
+    caller: Caller,
+    certificate_id,
+    party_id,
+    metals,
+    ecological,
+    valid_from,
+    valid_to,
+    miners,
+    capacity,
 ) -> None:
-    """Certify an ASMO for metals (and Ecological scope) over a period."""
+    """Certify an ASMO for metals (and Ecological scope) over a period, with its certified
+    capacity."""
     body = {
         "certificate_id": certificate_id,
         "party_id": party_id,
@@ -97,7 +112,10 @@ def issue_certificate(
         "ecological": ecological,
         "valid_from": day(valid_from),
         "valid_to": day(valid_to),
+        "miners": miners,
     }
+    if capacity is not None:
+        body["capacity_fine_mg_per_year"] = capacity
     caller.state("certificate.issued", body)
 
 

@@ -81,9 +81,11 @@ def test_blocked_lots_and_discrepancies_carry_units_in_their_columns(arm):
     assert blocked["lot"] == "DORE-2026-003"
     assert blocked["premium_outstanding_usd"] == "4400.00"
     assert blocked["holder_name"] == "Comercializadora Andina de Oro"
-    found = {r["code"]: r for r in rows_of(arm.get("/arm/exports/discrepancies.csv"))}
-    assert found["weight-discrepancy"]["difference_mg"] == "-4000"
-    assert found["assay-discrepancy"]["difference_fineness_bp"] == "-12"
+    rows = rows_of(arm.get("/arm/exports/discrepancies.csv"))
+    weighings = {r["difference_mg"] for r in rows if r["code"] == "weight-discrepancy"}
+    assays = {r["difference_fineness_bp"] for r in rows if r["code"] == "assay-discrepancy"}
+    assert "-4000" in weighings  # the demo's doré lot that lost 4 g in transit
+    assert "-12" in assays
 
 
 def test_exports_are_for_arm_only(app, arm, tmp_path):

@@ -49,11 +49,12 @@ def _lot(world, lot_id: str) -> dict:
 
 
 def _verified_offline(world, lot_id: str):
-    """The lot's public bundle, verified with the core alone: every new rule re-run on the
-    records the bundle carries."""
+    """The lot's bundle as ARM reads it, verified with the core alone: every new rule re-run on
+    the records the bundle carries."""
     client = world.app.test_client()
     key = parse_verifier_key(client.get("/api/v1/verifier-key").get_data(as_text=True).strip())
-    provenance = verify_bundle(client.get(f"/api/v1/lots/{lot_id}/bundle").get_json(), key)
+    bundle = client.get(f"/api/v1/lots/{lot_id}/bundle", headers=world.headers("arm"))
+    provenance = verify_bundle(bundle.get_json(), key)
     assert provenance.lot == _lot(world, lot_id)
     return provenance
 

@@ -121,6 +121,7 @@ def test_list_and_boolean_members_as_options_and_the_whole_body_as_json(world, a
         "metals": ["gold"],
         "valid_from": "2026-01-01",
         "valid_to": "2027-01-01",
+        "miners": 12,
     }
     issued = as_party(
         "cert-x",

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support import assert_verified
 
 from tests.install.conftest import ROOT, Installed
 
@@ -54,7 +55,7 @@ def test_the_installed_verifier_verifies_a_served_bundle(installed, demo_server,
         key.write_text(response.read().decode())
     verified = installed.run("gold-ledger-verify", str(bundle), "--key", key.read_text())
     assert verified.returncode == 0, verified.stderr
-    assert verified.stdout.rstrip().endswith("VERIFIED")
+    assert_verified(verified.stdout)
     assert "Origin mines:" in verified.stdout
 
     document = json.loads(bundle.read_text())
@@ -229,6 +230,10 @@ def test_arms_onboarding_through_the_installed_cli(parties, installed, tmp_path)
         "2026-01-01",
         "--to",
         "2028-12-31",
+        "--miners",
+        "40",
+        "--capacity",
+        "12 kg",
     )
     arm(
         "authorisation",

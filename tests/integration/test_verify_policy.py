@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import assert_verified
 
 from app import bootstrap, demo
 from ledger import verify
@@ -53,7 +54,7 @@ def test_the_demo_bundle_meets_a_policy_of_arms_witness_and_its_lot(ring, tmp_pa
     result = _run(str(path), "--key", operator, "--witness", str(key_file), "--lot", RING)
     assert result.returncode == 0, result.stderr
     assert f"witnessed by: {demo.ARM_WITNESS}" in result.stdout
-    assert result.stdout.rstrip().endswith("VERIFIED")
+    assert_verified(result.stdout)
 
 
 def test_a_missing_required_witness_fails(ring):
