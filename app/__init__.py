@@ -27,7 +27,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["ledger_engine"] = make_engine(app.config["DATABASE_URL"])
 
     api = problems.ProblemApi(app)
-    from app.api import entries, epcis, health, log, lots, parties, proofs, reports
+    from app.api import (
+        entries,
+        epcis,
+        health,
+        log,
+        lots,
+        parties,
+        proofs,
+        reports,
+        supply_reports,
+    )
 
     for blueprint in (
         entries.blp,
@@ -37,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         health.blp,
         proofs.blp,
         reports.blp,
+        supply_reports.blp,
         epcis.blp,
     ):
         api.register_blueprint(blueprint)

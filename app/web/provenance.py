@@ -156,6 +156,7 @@ def _page(bundle: dict) -> dict:
         },
         "origins": [{**_origin(p, mine), "capacity": _capacity(mine["id"])} for mine in p.origins],
         "premium": _premium(p),
+        "backing": _backing(p),
         "custody": _introduce([_step(p, s, entries[s["seq"]]["body"]) for s in p.custody]),
         "status": p.status,
         "findings": [_finding(p, f) for f in p.findings],
@@ -166,6 +167,25 @@ def _page(bundle: dict) -> dict:
             "records": p.records,
             "witnesses": [_party(p, name)["name"] for name in p.witnessed_by],
         },
+    }
+
+
+def _backing(p: Provenance) -> dict:
+    """Credits retired for the lot and metal drawn for it by mass balance, in plain words."""
+    return {
+        "credits": p.credits,
+        "retirements": [
+            {
+                "credits": r["credits"],
+                "mine": _party(p, r["asmo"])["name"],
+                "by": _party(p, r["party"])["name"],
+                "day": r["day"],
+                "claim_text": r["claim_text"],
+            }
+            for r in p.retirements
+        ],
+        "credit_premium": _settlement(p.credit_obligations),
+        "incorporated": p.incorporated,
     }
 
 
