@@ -173,7 +173,7 @@ def _page(bundle: dict) -> dict:
 def _backing(p: Provenance) -> dict:
     """Credits retired for the lot and metal drawn for it by mass balance, in plain words."""
     return {
-        "credits": p.credits,
+        "credits": _sentence(p.credits),
         "retirements": [
             {
                 "credits": r["credits"],
@@ -187,6 +187,10 @@ def _backing(p: Provenance) -> dict:
         "credit_premium": _settlement(p.credit_obligations),
         "incorporated": p.incorporated,
     }
+
+
+def _sentence(text: str | None) -> str | None:
+    return text[0].upper() + text[1:] if text else None
 
 
 def _finding(p: Provenance, finding: dict) -> dict:
