@@ -48,6 +48,8 @@ def _ancestry(store: SqlStore, lot_id: str, seqs: set[int]) -> list[dict]:
             seqs.update(p["seq"] for p in obligation["payments"])
             seqs.update(c["seq"] for c in obligation["confirmations"])
             todo.append(store.get("lot", batch["lot"]))
+        if item.get("deposited_to"):  # the account its metal went into must exist
+            seqs.add(store.get("mb_account", item["deposited_to"])["opened_seq"])
         for draw in item.get("mass_balance_draws", []):
             account = store.get("mb_account", draw["account"])
             seqs.update(account["history"])
