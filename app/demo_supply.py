@@ -235,6 +235,7 @@ def _silver(demo, production_from: str, valid_from: str, valid_to: str) -> None:
             "valid_from": valid_from,
             "valid_to": valid_to,
             "miners": 400,
+            "capacity_fine_mg_per_year": 200_000_000,
         },
     )
     demo.state(

@@ -101,8 +101,8 @@ def credits_issued(ctx: Context) -> None:
         "sale_seq": ctx.seq,
         "payments": [],
         "confirmations": [],
-        "settled_fine_mg": fine,
-        "settled_seq": ctx.seq,
+        "settled_fine_mg": None,  # whole credits: no settlement assay
+        "settled_seq": None,
         "credit": 0,
         "credit_fine_mg": 0,
         "top_ups": [],
