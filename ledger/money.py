@@ -14,6 +14,16 @@ from __future__ import annotations
 from ledger.fairmined import BP, TROY_OUNCE_G_DEN, TROY_OUNCE_G_NUM
 
 RATE_SCALE = 1_000_000
+# ISO 4217 currencies whose minor unit is not a hundredth (all others: 2 decimals).
+MINOR_DIGITS = {
+    "BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "LYD": 3,
+    "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0, "XAF": 0, "XOF": 0,
+}  # fmt: skip
+
+
+def minor_digits(currency: str) -> int:
+    """Decimals of the currency's minor unit (ISO 4217)."""
+    return MINOR_DIGITS.get(currency, 2)
 
 
 def floor_price(

@@ -19,6 +19,7 @@ from app.api.reports import (
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import reports, supply_reports
+from ledger.money import MINOR_DIGITS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/arm")
 
@@ -33,11 +34,6 @@ def _arm_only():
     return None
 
 
-# ISO 4217 currencies whose minor unit is not a hundredth (all others: 2 decimals).
-MINOR_DIGITS = {
-    "BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "LYD": 3,
-    "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0, "XAF": 0, "XOF": 0,
-}  # fmt: skip
 SERIES = ("due", "paid", "confirmed")
 SUMMARY = ("due", "paid", "confirmed", "outstanding", "overdue")
 PLOT_W, PLOT_H, LEFT, TOP, BOTTOM = 560, 150, 84, 14, 30
