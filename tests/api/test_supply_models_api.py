@@ -4,10 +4,12 @@ the floor in COP; silver with ARM's own rate. Pages, bundles and ARM's reports s
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from support import DAY, PROCESS_MERCURY, Supply, World
 
-from ledger import terms
+from ledger import benchmarks, terms
 from ledger.bundle import verify_bundle
 from ledger.client import LedgerHTTPError
 from ledger.money import floor_price
@@ -184,6 +186,29 @@ def test_a_sale_in_cop_is_held_to_the_floor_in_cop(supply, world):
     record = world.state("asmo-iquira", "lot.sold", body, private=sealed)
     lot = world.client.request("GET", "/api/v1/lots/DORE-COP")["lot"]
     assert lot["obligations"] == [f"PRM-{record['seq']}"]
+
+
+def test_arms_benchmark_csvs_hold_a_pen_sale_to_the_floor(supply, world):
+    day = now()[:10]  # the supply chain posted today's gold price, USD 4,000.00
+    yesterday = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    prices = f"day,metal,currency,price_per_troy_oz\n{yesterday},gold,USD,4100.00\n"
+    rates = f"day,base,quote,rate\n{day},USD,PEN,3.7451\n"
+    benchmarks.post(world.client, world.signers["arm"], "prices", prices.splitlines())
+    benchmarks.post(world.client, world.signers["arm"], "rates", rates.splitlines())
+    supply.register_lot("DORE-PEN")
+    floor = floor_price(880_000, 4_000_00, 9_500, 3_745_100)
+    body = {"lot_id": "DORE-PEN", "lot_head": supply.head("DORE-PEN"), "buyer": "fab-andes"}
+    low, low_commitment = terms.seal(floor - 1, "PEN")
+    refused(
+        world,
+        "price-below-floor",
+        "asmo-iquira",
+        "lot.sold",
+        {**body, "terms_commitment": low_commitment},
+        private=low,
+    )
+    sealed, commitment = terms.seal(floor, "PEN")
+    world.state("asmo-iquira", "lot.sold", {**body, "terms_commitment": commitment}, private=sealed)
 
 
 def test_silver_needs_its_own_rate(supply, world):

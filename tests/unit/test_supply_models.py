@@ -350,3 +350,18 @@ def test_a_gram_of_certified_production_counts_at_most_once(steps):
         for mine, certificate in (("mine", "FM-ECO"), ("mine-fm", "FM-PLAIN")):
             registered = sum(book.store.get("certificate", certificate)["capacity_used"].values())
             assert _counted(book, mine) <= registered
+
+
+@given(st.integers(1, 10**9), st.integers(1, 10**9), st.integers(1, 10_000), st.integers(1, 10**13))
+def test_the_converted_floor_is_the_exact_rational_rounded_up(fine, reference, floor_bp, rate):
+    """A price meets the floor exactly when it is at least ``floor_price``: no rounding
+    between ARM's posted figures and the comparison."""
+    exact = (
+        Fraction(floor_bp, 10_000)
+        * reference
+        * Fraction(rate, 1_000_000)
+        * Fraction(fine, 1000)
+        / Fraction("31.1034768")
+    )
+    least = floor_price(fine, reference, floor_bp, rate)
+    assert least >= exact > least - 1
