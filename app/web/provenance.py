@@ -154,7 +154,10 @@ def _page(bundle: dict) -> dict:
             "name": CLAIMS[lot["claim"]],
             "by": _party(p, lot["claimed_by"]) if lot["claimed_by"] else None,
         },
-        "origins": [{**_origin(p, mine), "capacity": _capacity(mine["id"])} for mine in p.origins],
+        "origins": [
+            {**_origin(p, mine), "capacity": _capacity(mine["id"], lot["metal"])}
+            for mine in p.origins
+        ],
         "premium": _premium(p),
         "backing": _backing(p),
         "custody": _introduce([_step(p, s, entries[s["seq"]]["body"]) for s in p.custody]),
@@ -248,11 +251,13 @@ def _origin(p: Provenance, mine: dict) -> dict:
     }
 
 
-def _capacity(asmo: str) -> list[dict]:
-    """The mine's certified capacity and its use this certificate year, as the ledger records
-    it today (a bundle holds only the registrations of this lot's ancestry)."""
+def _capacity(asmo: str, metal: str) -> list[dict]:
+    """The mine's certified capacity for the lot's metal and its use this certificate year, as
+    the ledger records it today (a bundle holds only the registrations of this lot's
+    ancestry)."""
     with reading(db.get_engine()) as connection:
-        certificates = SqlStore(connection).find("certificate", "party", asmo)
+        found = SqlStore(connection).find("certificate", "party", asmo)
+    certificates = [c for c in found if metal in c["metals"]]
     rows = accounting.capacity_use(certificates, datetime.now(UTC).date())
     return [
         {

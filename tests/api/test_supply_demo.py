@@ -43,7 +43,7 @@ def test_a_credit_backed_chain_says_so_online_and_offline(client, arm, tmp_path,
     ("lot_id", "says"),
     [
         ("GRAIN-MB-0001", "Fairmined Incorporated: 4.500 g fine metal drawn by mass balance"),
-        ("SILVER-2026-0001", "<dt>Metal</dt><dd>Silver</dd>"),
+        ("SILVER-2026-0001", "200.0 kg fine silver a year"),
         ("DORE-COP-0001", "Asociación de Mineros La Palma"),
     ],
 )
