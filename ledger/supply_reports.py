@@ -74,7 +74,9 @@ def mass_balance(accounts: Iterable[dict], as_of: date) -> list[dict]:
                 "drawn_mg": account["drawn"],
                 "available_mg": sum(b["remaining"] for b in periods if usable(b, as_of)),
                 "expired_mg": sum(
-                    b["remaining"] for b in periods if b["period"] < quarter(as_of) - 1
+                    b["remaining"]
+                    for b in periods
+                    if b["period"] < quarter(as_of) and not usable(b, as_of)
                 ),
                 "origin_asmos": account["origin_asmos"],
                 "periods": [

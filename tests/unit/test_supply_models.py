@@ -29,6 +29,7 @@ from supply_steps import (
     transfer,
 )
 
+from ledger import supply_reports
 from ledger.errors import LedgerError
 from ledger.money import floor_price
 from ledger.types.massbalance import available, quarter
@@ -192,6 +193,10 @@ def test_deposits_carry_over_one_period_then_expire():
     )
     assert available(account, TODAY) == available(account, next_quarter) == 90_000
     assert available(account, later) == 0
+    (report,) = supply_reports.mass_balance([account], later)
+    assert (report["available_mg"], report["expired_mg"]) == (0, 90_000)
+    (report,) = supply_reports.mass_balance([account], next_quarter)
+    assert (report["available_mg"], report["expired_mg"]) == (90_000, 0)
 
 
 # --- other metals, local currencies ----------------------------------------------------------
