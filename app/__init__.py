@@ -43,7 +43,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.register(app)
 
     api = problems.ProblemApi(app, spec_kwargs={"extra_plugins": [DocstringPlugin()]})
-    from app.api import entries, epcis, health, log, lots, parties, proofs, reports
+    from app.api import (
+        entries,
+        epcis,
+        health,
+        log,
+        lots,
+        parties,
+        proofs,
+        reports,
+        supply_reports,
+    )
 
     for blueprint in (
         entries.blp,
@@ -53,6 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         health.blp,
         proofs.blp,
         reports.blp,
+        supply_reports.blp,
         epcis.blp,
     ):
         api.register_blueprint(blueprint)

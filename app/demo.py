@@ -10,7 +10,9 @@ overdue. In the first season a mine types a mass in grams and corrects its regis
 the second the refiner weighs a lot heavy and the weighing dispute is reconciled with the
 buyer's cosignature; in the third the buyer's settlement assays find one lot poorer (a premium
 credit) and one richer (a premium top-up, paid before the lot moves on) than the mine stated;
-in the fourth the refiner weighs a lot short. Party keys are written to
+in the fourth the refiner weighs a lot short. On the last day the other supply models follow
+(``app.demo_supply``): a sale in COP, Fairmined Credits bought and retired by a jewellery brand,
+the refiner's mass-balance account and a silver lot. Party keys are written to
 ``instance/demo-keys/`` so a newcomer can sign entries as any demo party.
 
 The seasons follow one another over the past months, up to yesterday (a month each, six by
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app import bootstrap
+from app import bootstrap, demo_supply
 from app.appender import Appender
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -197,6 +199,7 @@ def build(
             progress(1)
 
     demo.at(end)
+    demo_supply.build(demo, (end - timedelta(days=40)).date().isoformat(), VALID_FROM, VALID_TO)
     demo.state(
         "asmo-nazca-unidos",
         "lot.registered",

@@ -107,6 +107,19 @@ TITLES = {
     "not-manufacturer": "Only a jeweller or caster alloys metal",
     "alloy-not-added": "An alloy weighs more than the metal it is made from",
     "fineness-mismatch": "The fineness is not the one the masses imply",
+    # supply models: exchange rates, Fairmined Credits, mass balance
+    "no-exchange-rate": "ARM has posted no exchange rate for the sale's currency that week",
+    "not-own-production": "Credits are issued only on the mine's own labelled production "
+    "before its first sale",
+    "credits-exceed-production": "More credits than the lot's labelled fine grams",
+    "credits-exist": "The credit batch id is already used",
+    "unknown-credits": "No such credit batch",
+    "insufficient-credits": "The party holds fewer credits of the batch",
+    "retirement-exists": "The retirement id is already used",
+    "account-exists": "The mass-balance account id is already used",
+    "unknown-account": "No such mass-balance account",
+    "not-account-holder": "The account is kept by another party",
+    "mass-balance-overdraw": "More fine metal than the account holds for the period",
     # proofs and checkpoints
     "invalid-proof": "The Merkle proof does not verify",
     "invalid-range": "The tree sizes or index are out of range",

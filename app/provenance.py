@@ -5,6 +5,8 @@ every party acting or named in them, its registration and key entries; the certi
 origin mines with their status changes; every grant and revocation of those parties'
 authorisations (each actor's standing is re-checked on its entry's day); premium rate
 versions; and the sale, payment and confirmation entries of every premium the lot inherits.
+Credits retired for a lot bring their batch's records and the lot they were issued against;
+mass-balance draws bring the account's records and the lots deposited into it.
 These are exactly the records the rules read when the bundle is replayed offline.
 """
 
@@ -28,16 +30,38 @@ from ledger.keys import PrivateKey
 from ledger.record import Record
 
 
-def _ancestry(store: SqlStore, lot_id: str) -> list[dict]:
+def _ancestry(store: SqlStore, lot_id: str, seqs: set[int]) -> list[dict]:
+    """The lot, the lots it was made from, and the lots behind what backs any of them:
+    the lot each retired credit batch was issued against, each lot deposited into a
+    mass-balance account drawn from. Adds the credit batches' and accounts' records to
+    ``seqs``."""
     lot = store.get("lot", lot_id)
     if lot is None:
         raise LedgerError("unknown-lot", f"no lot {lot_id!r}", status=404)
     found, todo = {}, [lot]
     while todo:
         item = todo.pop()
-        if item["id"] not in found:
-            found[item["id"]] = item
-            todo.extend(store.get("lot", parent) for parent in item["parents"])
+        if item["id"] in found:
+            continue
+        found[item["id"]] = item
+        todo.extend(store.get("lot", parent) for parent in item["parents"])
+        for retirement_id in item.get("credit_retirements", []):
+            batch = store.get("credit_batch", store.get("retirement", retirement_id)["batch"])
+            seqs.update(batch["history"])
+            obligation = store.get("obligation", batch["obligation"])
+            seqs.update(p["seq"] for p in obligation["payments"])
+            seqs.update(c["seq"] for c in obligation["confirmations"])
+            todo.append(store.get("lot", batch["lot"]))
+        if item.get("deposited_to"):  # the account its metal went into must exist
+            seqs.add(store.get("mb_account", item["deposited_to"])["opened_seq"])
+        for draw in item.get("mass_balance_draws", []):
+            account = store.get("mb_account", draw["account"])
+            seqs.update(account["history"])
+            todo.extend(
+                store.get("lot", event["lot"])
+                for event in account["events"]
+                if event["kind"] == "deposit"
+            )
     return list(found.values())
 
 
@@ -48,8 +72,9 @@ def _named_parties(entry: dict) -> set[str]:
 
 def provenance_records(store: SqlStore, connection, lot_id: str) -> list[Record]:
     """Every record the lot's provenance rests on, in seq order."""
-    lots = _ancestry(store, lot_id)
-    seqs = {1} | {seq for lot in lots for seq in lot["history"]}
+    seqs = {1}
+    lots = _ancestry(store, lot_id, seqs)
+    seqs |= {seq for lot in lots for seq in lot["history"]}
     obligations = [store.get("obligation", o) for lot in lots for o in lot["obligations"]]
     for obligation in obligations:
         seqs.add(obligation["sale_seq"])

@@ -17,6 +17,8 @@ def settlements(obligations: Iterable[dict]) -> list[dict]:
     on richer metal and credits recorded for poorer metal."""
     rows: dict[tuple[str, str], dict] = {}
     for o in obligations:
+        if o["kind"] == "credit":  # Fairmined Credits have no settlement assay
+            continue
         row = rows.setdefault(
             (o["asmo"], o["currency"]),
             {

@@ -11,6 +11,11 @@ by witnesses). Verification fails closed, in this order:
    (publicly: sale prices stay private, so the price floor checked at admission is not re-run);
 4. the replayed lot equals the lot the bundle describes.
 
+What backs the lot besides its ancestry is read from the same replay: Fairmined Credits retired
+for it (their issuance, premium payment and confirmation, and every move of their batch are in
+the bundle) and metal drawn for it from a mass-balance account (with the account's history and
+the ancestry of every lot deposited into it).
+
 A verified bundle is "verified, with N findings" when the lot's ancestry holds findings: flagged
 weighings and assays, weighing disputes and their reconciliation, corrections, ARM releases.
 """
@@ -21,7 +26,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ledger import jsonlimits
+from ledger import backing, jsonlimits
 from ledger.checkpoint import open_checkpoint
 from ledger.errors import LedgerError
 from ledger.machine import replay_record
@@ -49,6 +54,9 @@ class Provenance:
     obligations: list[dict]
     custody: list[dict] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
+    retirements: list[dict] = field(default_factory=list)
+    credit_obligations: list[dict] = field(default_factory=list)
+    draws: list[dict] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -62,6 +70,17 @@ class Provenance:
     @property
     def premiums_settled(self) -> bool:
         return all(o["confirmed"] >= o["due"] for o in self.obligations)
+
+    @property
+    def credits(self) -> str | None:
+        """``backed by N Fairmined Credits from mines X, Y``, re-run from the replayed
+        retirements (None when no credits back the lot)."""
+        return backing.credit_statement(self.retirements, self.parties)
+
+    @property
+    def incorporated(self) -> str | None:
+        """The fine metal drawn for the lot from mass-balance accounts, in words."""
+        return backing.mass_balance_statement(self.draws, self.parties)
 
     @property
     def origins(self) -> list[dict]:
@@ -142,6 +161,11 @@ def _provenance(
         (f for item in lots for f in store.find("finding", "lot", item["id"])),
         key=lambda f: (f["seq"], f["id"]),
     )
+    retired = backing.retirements(store, lots)
+    batches = [store.get("credit_batch", r["batch"]) for r in retired]
+    credit_obligations = {
+        b["obligation"]: store.get("obligation", b["obligation"]) for b in batches
+    }
     return Provenance(
         lot,
         size,
@@ -151,6 +175,9 @@ def _provenance(
         [store.get("obligation", o) for o in obligation_ids],
         custody,
         findings,
+        retired,
+        [credit_obligations[o] for o in sorted(credit_obligations)],
+        backing.draws(lots),
     )
 
 

@@ -57,16 +57,6 @@ def premium_due(fine: int, amount_per_kg: int) -> int:
     return (fine * amount_per_kg + MG_PER_KG // 2) // MG_PER_KG
 
 
-def meets_price_floor(price: int, fine: int, reference_per_troy_oz: int, floor_bp: int) -> bool:
-    """True if ``price`` for ``fine`` mg is at least ``floor_bp``/10,000 of the reference price.
-
-    price / (fine / 1000 g)  >=  floor/10^4 * reference / (31.1034768 g), cross-multiplied.
-    """
-    left = price * 1000 * BP * TROY_OUNCE_G_NUM
-    right = floor_bp * reference_per_troy_oz * TROY_OUNCE_G_DEN * fine
-    return left >= right
-
-
 def combined_claim(claims: list[str]) -> str:
     """The claim of metal mixed from inputs with ``claims``: the weakest one wins."""
     return max(claims, key=CLAIM_ORDER.index)

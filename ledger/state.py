@@ -23,12 +23,16 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "authorisation": ("party",),
     "rate": ("metal",),
     "price": ("metal",),
+    "fx": ("quote",),
     "lot": ("holder", "incoming_to", "origin_asmos", "status"),
     "sale": ("seller", "buyer", "ancestor_lots"),
     "obligation": ("asmo", "payer", "lot"),
     "finding": ("code", "lot"),
     "token": ("party",),
     "claim": ("licensee", "lot"),
+    "credit_batch": ("asmo", "holders"),
+    "retirement": ("party", "asmo", "lot"),
+    "mb_account": ("party",),
 }
 
 

@@ -42,6 +42,14 @@ def summary(p: Provenance) -> str:
     lines += [f"  - site: {site}" for site in lot["origin_sites"]]
     status = "paid and confirmed" if p.premiums_settled else "NOT settled"
     lines.append(f"Fairmined premiums: {len(p.obligations)} owed to the mines, {status}")
+    if p.credits:
+        settled = all(o["confirmed"] >= o["due"] for o in p.credit_obligations)
+        lines.append(
+            f"Credits: {p.credits}; premium {'paid and confirmed' if settled else 'NOT settled'}"
+        )
+        lines += [f"  - {r['claim_text']}" for r in p.retirements]
+    if p.incorporated:
+        lines.append(f"Mass balance: {p.incorporated}")
     lines.append("Chain of custody:")
     for step in p.custody:
         actor = p.parties[step["actor"]]["name"]

@@ -18,7 +18,8 @@ from app.api.reports import (
 )
 from app.db.store import SqlStore
 from app.db.uow import reading
-from ledger import reports
+from ledger import reports, supply_reports
+from ledger.money import MINOR_DIGITS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/arm")
 
@@ -33,11 +34,6 @@ def _arm_only():
     return None
 
 
-# ISO 4217 currencies whose minor unit is not a hundredth (all others: 2 decimals).
-MINOR_DIGITS = {
-    "BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "LYD": 3,
-    "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0, "XAF": 0, "XOF": 0,
-}  # fmt: skip
 SERIES = ("due", "paid", "confirmed")
 SUMMARY = ("due", "paid", "confirmed", "outstanding", "overdue")
 PLOT_W, PLOT_H, LEFT, TOP, BOTTOM = 560, 150, 84, 14, 30
@@ -153,6 +149,21 @@ def _summary(totals: list[dict]) -> list[dict]:
     ]
 
 
+def _supply(store: SqlStore, period: str, as_of) -> dict:
+    """The supply models beside Labelled metal: Fairmined Credits per mine and period,
+    mass-balance accounts, and premiums by kind of payer."""
+    obligations = store.all("obligation")
+    credit_obligations = {o["id"]: o for o in obligations if o["kind"] == "credit"}
+    credits = supply_reports.credits(
+        store.all("credit_batch"), credit_obligations, store.all("retirement"), period
+    )
+    return {
+        "credits": credits,
+        "accounts": supply_reports.mass_balance(store.all("mb_account"), as_of),
+        "payers": supply_reports.payers(obligations),
+    }
+
+
 @bp.route("/dashboard", methods=["GET"])
 def dashboard():
     """ARM's premium dashboard; query parameters as ``/api/v1/reports/premiums``."""
@@ -169,6 +180,7 @@ def dashboard():
             if query["asmo"] in (None, *(o["asmo"] for o in lot["unsettled"]))
         ]
         findings = store.all("finding")
+        supply = _supply(store, query["period"], as_of)
     report = reports.premiums(chosen, period=query["period"], as_of=as_of)
     return render_template(
         "dashboard.html",
@@ -186,6 +198,7 @@ def dashboard():
         discrepancies=reports.discrepancies(findings, start=query["start"], end=query["end"]),
         money=money,
         kg=kg,
+        **supply,
         geometry={
             "width": LEFT + PLOT_W + 16,
             "height": TOP + PLOT_H + BOTTOM,

@@ -175,8 +175,12 @@ def _page(bundle: dict) -> dict:
             "name": CLAIMS[lot["claim"]],
             "by": _party(p, lot["claimed_by"]) if lot["claimed_by"] else None,
         },
-        "origins": [{**_origin(p, mine), "capacity": _capacity(mine["id"])} for mine in p.origins],
+        "origins": [
+            {**_origin(p, mine), "capacity": _capacity(mine["id"], lot["metal"])}
+            for mine in p.origins
+        ],
         "premium": _premium(p),
+        "backing": _backing(p),
         "custody": _introduce([_step(p, s, entries[s["seq"]]["body"]) for s in p.custody]),
         "status": p.status,
         "findings": [_finding(p, f) for f in p.findings],
@@ -188,6 +192,29 @@ def _page(bundle: dict) -> dict:
             "witnesses": [_party(p, runs.get(name, name))["name"] for name in p.witnessed_by],
         },
     }
+
+
+def _backing(p: Provenance) -> dict:
+    """Credits retired for the lot and metal drawn for it by mass balance, in plain words."""
+    return {
+        "credits": _sentence(p.credits),
+        "retirements": [
+            {
+                "credits": r["credits"],
+                "mine": _party(p, r["asmo"])["name"],
+                "by": _party(p, r["party"])["name"],
+                "day": r["day"],
+                "claim_text": r["claim_text"],
+            }
+            for r in p.retirements
+        ],
+        "credit_premium": _settlement(p.credit_obligations),
+        "incorporated": p.incorporated,
+    }
+
+
+def _sentence(text: str | None) -> str | None:
+    return text[0].upper() + text[1:] if text else None
 
 
 def _finding(p: Provenance, finding: dict) -> dict:
@@ -245,11 +272,13 @@ def _origin(p: Provenance, mine: dict) -> dict:
     }
 
 
-def _capacity(asmo: str) -> list[dict]:
-    """The mine's certified capacity and its use this certificate year, as the ledger records
-    it today (a bundle holds only the registrations of this lot's ancestry)."""
+def _capacity(asmo: str, metal: str) -> list[dict]:
+    """The mine's certified capacity for the lot's metal and its use this certificate year, as
+    the ledger records it today (a bundle holds only the registrations of this lot's
+    ancestry)."""
     with reading(db.get_engine()) as connection:
-        certificates = SqlStore(connection).find("certificate", "party", asmo)
+        found = SqlStore(connection).find("certificate", "party", asmo)
+    certificates = [c for c in found if metal in c["metals"]]
     rows = accounting.capacity_use(certificates, datetime.now(UTC).date())
     return [
         {

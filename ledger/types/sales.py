@@ -6,13 +6,15 @@ from datetime import date, timedelta
 
 from ledger import terms
 from ledger.errors import LedgerError, conflict, forbidden, invalid
-from ledger.fairmined import LABELLED, fine_mg, meets_price_floor, premium_due
+from ledger.fairmined import LABELLED, fine_mg, premium_due
 from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, Date, Obj, Str
 from ledger.lotstate import flag, held_lot, require_premiums_settled, touch
 from ledger.machine import Context, entry_type
+from ledger.money import floor_price
 from ledger.origins import labelled_fine
 from ledger.types.certification import is_authorised, require_certified
-from ledger.types.market import rate_on, reference_price
+from ledger.types.fx import FloorReference, floor_reference
+from ledger.types.market import rate_on
 
 OBLIGATION_ID = Str(pattern=r"PRM-[0-9]{1,15}", max_len=20, description="premium obligation")
 
@@ -85,17 +87,13 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
         )
     params = ctx.store.get("meta", "ledger")["params"]
     if ctx.private is not None:
-        reference = reference_price(ctx, lot["metal"], ctx.private["currency"])
-        if not meets_price_floor(
-            ctx.private["price"],
-            lot["fine_mg"],
-            reference["price_per_troy_oz"],
-            params["price_floor_bp"],
-        ):
+        reference = floor_reference(ctx, lot["metal"], ctx.private["currency"])
+        floor = params["price_floor_bp"]
+        if ctx.private["price"] < _floor_price(lot["fine_mg"], reference, floor):
             raise LedgerError(
                 "price-below-floor",
-                f"the price is under {params['price_floor_bp'] // 100}% of the reference "
-                f"price of {reference['day']}",
+                f"the price is under {floor // 100}% of the reference price of "
+                f"{reference.day}{_converted(reference)}",
                 pointer="/private/price",
             )
     rate = rate_on(ctx, lot["metal"], lot["claim"])
@@ -105,6 +103,7 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
         "lot": lot["id"],
         "asmo": ctx.actor["id"],
         "payer": body["buyer"],
+        "payer_role": "first_buyer",
         "metal": lot["metal"],
         "certification": lot["claim"],
         "kind": "sale",
@@ -131,6 +130,15 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
     return obligation["id"]
 
 
+def _converted(reference: FloorReference) -> str:
+    return f" converted at the rate of {reference.rate_day}" if reference.rate_day else ""
+
+
+def _floor_price(fine: int, reference: FloorReference, floor_bp: int) -> int:
+    """The least price meeting the floor for ``fine`` mg, in the sale's currency."""
+    return floor_price(fine, reference.price_per_troy_oz, floor_bp, reference.rate_micro)
+
+
 def _check_floor_on(ctx: Context, lot: dict, obligation: dict, settled: int) -> None:
     """The price floor follows the settled fine mass: where the sale's private terms are known
     (at admission, and in a replay with them), a price under the floor for the settled mass is
@@ -140,19 +148,19 @@ def _check_floor_on(ctx: Context, lot: dict, obligation: dict, settled: int) -> 
     if sale is None or terms_ is None:
         return
     try:
-        reference = reference_price(
+        reference = floor_reference(
             ctx, lot["metal"], terms_["currency"], day=date.fromisoformat(sale["day"])
         )
     except LedgerError:
         return
     floor = ctx.store.get("meta", "ledger")["params"]["price_floor_bp"]
-    if not meets_price_floor(terms_["price"], settled, reference["price_per_troy_oz"], floor):
+    if terms_["price"] < _floor_price(settled, reference, floor):
         flag(
             ctx,
             "price-floor-shortfall",
             lot["id"],
             f"the sale price is under {floor // 100}% of the reference price of "
-            f"{reference['day']} for the {settled} mg fine metal the settlement assay found",
+            f"{reference.day} for the {settled} mg fine metal the settlement assay found",
             obligation=obligation["id"],
         )
 
@@ -232,9 +240,10 @@ def _obligation(ctx: Context) -> dict:
             "evidence_commitment": terms.COMMITMENT,
         }
     ),
-    roles={"first_buyer"},
-    summary="The buyer states a premium payment (possibly partial); its evidence (a bank "
-    "reference) stays private behind a signed commitment.",
+    roles={"first_buyer", "supplier", "licensee"},
+    summary="The payer (the first buyer of labelled metal, or the buyer of credits) states a "
+    "premium payment (possibly partial); its evidence (a bank reference) stays private behind "
+    "a signed commitment.",
     private=terms.EVIDENCE,
 )
 def premium_paid(ctx: Context) -> None:

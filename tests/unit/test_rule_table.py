@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from ledger_book import DAY, MERCURY, NEXT_YEAR, TODAY, YEAR_AGO, Book
+from supply_steps import SUPPLY_ROWS
 
-from ledger import terms
 from ledger.checkpoint import cosigner_key
 from ledger.client import Signer
 from ledger.errors import LedgerError
@@ -385,11 +385,6 @@ ROWS: dict[str, Row] = {
         lambda b: b.registered("LOT-1"), _mine_sale(13, tamper=True), _mine_sale(13)
     ),
     "price-below-floor": Row(lambda b: b.registered("LOT-1"), _mine_sale(10), _mine_sale(13)),
-    "no-reference-price": Row(
-        lambda b: b.registered("LOT-1", "mine-fm", claim="fairmined", processing=MERCURY),
-        lambda b: ("mine-fm", "lot.sold", *_eur_sale(b)),
-        lambda b: ("mine-fm", "lot.sold", *b.sale("LOT-1")),
-    ),
     "no-premium-rate": Row(
         lambda b: (
             b.certify("FM-SILVER", "mine-nocert", ecological=False, metals=["silver"]),
@@ -648,12 +643,6 @@ def _due(book: Book) -> int:
     return book.store.get("obligation", _obligation(book))["due"]
 
 
-def _eur_sale(book: Book) -> tuple[dict, dict]:
-    private, commitment = terms.seal(10**9, "EUR")
-    body = {"lot_id": "LOT-1", "lot_head": book.head("LOT-1"), "buyer": "fab"}
-    return {**body, "terms_commitment": commitment}, private
-
-
 def _merge(book: Book, *lot_ids: str) -> dict:
     return {"inputs": book.inputs(*lot_ids), "output": {"lot_id": "MRG-1", "form": "grain"}}
 
@@ -661,6 +650,9 @@ def _merge(book: Book, *lot_ids: str) -> dict:
 def _recosigned(body: dict, **changes) -> dict:
     """A cosigned body changed after the cosignature was made."""
     return {**body, **changes}
+
+
+ROWS.update({code: Row(*steps) for code, steps in SUPPLY_ROWS.items()})
 
 
 def _as_submission(book: Book, step: Step) -> tuple[dict, dict | None]:
