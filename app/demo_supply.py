@@ -73,6 +73,9 @@ def build(demo: Demo, production_from: str, valid_from: str, valid_to: str) -> N
     _mass_balance(demo, lot)
     _credits(demo, production_from)
     _silver(demo, production_from, valid_from, valid_to)
+    # The products a customer meets: their holders make their provenance public.
+    demo.state("refiner-alpes", "lot.published", {"lot_id": "GRAIN-MB-0001"})
+    demo.state("jeweller-lumiere", "lot.published", {"lot_id": "CHAIN-2026-0001"})
 
 
 def _registered(demo, asmo, lot_id, metal, gross, fineness, claim, site, production_from) -> str:

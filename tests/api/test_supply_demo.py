@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import bearer_for, demo_arm
+from support import assert_verified, bearer_for, demo_arm, sign_in
 
 from app import bootstrap, demo
 from ledger import verify
@@ -36,7 +36,7 @@ def test_a_credit_backed_chain_says_so_online_and_offline(client, arm, tmp_path,
     assert verify.main([str(path), "--key", key]) == 0
     printed = capsys.readouterr().out
     assert f"Credits: {BACKED}; premium paid and confirmed" in printed
-    assert printed.rstrip().endswith("VERIFIED")
+    assert_verified(printed)
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,8 @@ def test_a_credit_backed_chain_says_so_online_and_offline(client, arm, tmp_path,
         ("DORE-COP-0001", "Asociación de Mineros La Palma"),
     ],
 )
-def test_each_supply_model_has_a_verified_page(client, arm, lot_id, says):
+def test_each_supply_model_has_a_verified_page(app, client, arm, lot_id, says, tmp_path):
+    sign_in(client, demo_arm(tmp_path / "keys"))  # the doré and silver lots are not public
     html = client.get(f"/lots/{lot_id}").get_data(as_text=True)
     assert says in html
     assert "Not verified" not in html

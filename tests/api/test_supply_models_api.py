@@ -96,6 +96,7 @@ def test_credits_from_issuance_to_a_product_page_and_reports(supply, world, clie
         {**again, "lot_head": supply.head("RING-C1")},
     )
 
+    world.state("jeweller-oro", "lot.published", {"lot_id": "RING-C1"})  # the product's page
     html = client.get("/lots/RING-C1").get_data(as_text=True)
     assert "Backed by 12 Fairmined Credits from mine Asmo Iquira" in html
     assert "Fairmined Credits" in html
@@ -155,6 +156,7 @@ def test_a_refiners_mass_balance_account(supply, world, client):
         {**draw, "fine_mg": 4_500, "lot_head": supply.head("GRAIN-M1")},
     )
 
+    world.state("refiner-alpes", "lot.published", {"lot_id": "GRAIN-M1"})
     html = client.get("/lots/GRAIN-M1").get_data(as_text=True)
     assert "Fairmined Incorporated: 4.500 g fine metal drawn by mass balance" in html
     _bundle, provenance = offline(client, "GRAIN-M1")
