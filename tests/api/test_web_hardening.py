@@ -215,3 +215,18 @@ def test_state_changing_forms_carry_a_csrf_token(world, client):
     dashboard = client.get("/arm/dashboard").text
     for match in re.finditer(r'<form[^>]*method="post".*?</form>', dashboard, re.DOTALL):
         assert 'name="csrf_token"' in match.group(0)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/proofs/inclusion/1?size=9223372036854775808",
+        "/api/v1/proofs/inclusion/1?size=99999999999999999999",
+        "/api/v1/proofs/consistency?from=1&to=9223372036854775808",
+        "/api/v1/proofs/consistency?from=99999999999999999999&to=2",
+    ],
+)
+def test_proof_sizes_beyond_the_databases_integers_are_refused(world, client, query):
+    response = client.get(query)
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "invalid-request"

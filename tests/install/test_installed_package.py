@@ -8,7 +8,7 @@ import json
 import subprocess
 import urllib.request
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -107,11 +107,24 @@ def parties(installed, demo_server, tmp_path):
     return party
 
 
+def _post_a_recent_price(arm, price: str) -> None:
+    """Post a gold reference price within the floor's 7-day window on a day the demo left free
+    (its story posts prices on days that depend on the clock)."""
+    start = datetime.now(UTC).date()
+    for back in range(7):
+        day = (start - timedelta(days=back)).isoformat()
+        posted = arm("price", "post", "--day", day, "--per-ozt", price, ok=False)
+        if posted.returncode == 0:
+            return
+        assert "price-exists" in posted.stderr, posted.stderr
+    raise AssertionError("every day of the last week has a price")
+
+
 def test_a_refiners_day_through_the_installed_cli(parties):
     arm, mine, buyer = parties("arm"), parties("asmo-el-tambo"), parties("fab-andina")
     refiner, jeweller = parties("refiner-alpes"), parties("jeweller-oro-verde")
     today = _day()
-    arm("price", "post", "--day", today, "--per-ozt", "USD 4,050.00")
+    _post_a_recent_price(arm, "USD 4,050.00")
     mine(
         "lot",
         "register",
@@ -257,7 +270,8 @@ def test_arms_onboarding_through_the_installed_cli(parties, installed, tmp_path)
         "2027-01-01",
     )
     prices = tmp_path / "prices.csv"
-    prices.write_text(f'day,price\n2026-01-02,"USD 2,650.00"\n{_day()},4100.50 USD\n')
+    # Days before the demo's six months of trade: no price is posted on them.
+    prices.write_text('day,price\n2026-01-02,"USD 2,650.00"\n2026-01-05,4100.50 USD\n')
     imported = arm("price", "import", str(prices), "--skip-posted")
     assert "2 prices posted" in imported.stdout
     again = arm("price", "import", str(prices), "--skip-posted")
