@@ -175,7 +175,8 @@ def _mine_premiums(html: str) -> dict[str, tuple[str, str, str]]:
     ):
         name = re.search(r"<h3>(.*?)</h3>", item).group(1)
         paid = re.search(
-            r'class="amount">(.*?)</strong>.*?for (.*?) of fine gold.*?class="per-gram">(.*?) per gram',
+            r'class="amount">(.*?)</strong>.*?for (.*?) of fine gold'
+            r'.*?class="per-gram">(.*?) per gram',
             flat(item),
         )
         found[name] = paid.groups() if paid else None
