@@ -114,6 +114,65 @@ def discrepancies(items: list[dict], parties: dict[str, dict]) -> list[dict]:
     return rows
 
 
+def countries(rows: list[dict], parties: dict[str, dict]) -> list[dict]:
+    """One row per country of the mines, premium columns per currency."""
+    found: dict[str, dict] = {}
+    for row in rows:
+        code = parties.get(row["asmo"], {}).get("country") or ""
+        into = found.setdefault(code, {"mines": set(), "fairmined": 0, "ecological": 0, "by": {}})
+        into["mines"].add(row["asmo"])
+        into["fairmined"] += row["fine_mg_fairmined"]
+        into["ecological"] += row["fine_mg_ecological"]
+        money = into["by"].setdefault(row["currency"], dict.fromkeys(MONEY, 0))
+        for name in MONEY:
+            money[name] += row[name]
+    out = []
+    for code, into in sorted(found.items()):
+        row = {
+            "country": code,
+            "asmos": len(into["mines"]),
+            "fine_kg_fairmined": reports.kg_text(into["fairmined"]),
+            "fine_kg_ecological": reports.kg_text(into["ecological"]),
+        }
+        for currency, money in sorted(into["by"].items()):
+            row.update(_money(money, currency))
+        out.append(row)
+    return out
+
+
+def certificates(items: list[dict], parties: dict[str, dict]) -> list[dict]:
+    """One row per certificate: its status on the day, validity and capacity use."""
+    return [
+        {
+            "certificate": item["certificate"],
+            **_party("asmo", item["asmo"], parties),
+            "status": item["status_on_day"],
+            "valid_to": item["valid_to"],
+            "miners": item["miners"],
+            "capacity_fine_kg_per_year": reports.kg_text(item["capacity_fine_mg_per_year"]),
+            "certificate_year_from": item["year_from"],
+            "used_fine_kg": reports.kg_text(item["used_fine_mg"]),
+            "used_percent": str(Decimal(item["used_bp"]).scaleb(-2)),
+        }
+        for item in items
+    ]
+
+
+def licensees(items: list[dict], parties: dict[str, dict]) -> list[dict]:
+    """One row per licensee and origin mine of the metal its claims consumed."""
+    return [
+        {
+            **_party("licensee", item["licensee"], parties),
+            "claims": item["claims"],
+            "fine_kg_claimed": reports.kg_text(item["fine_mg"]),
+            **_party("asmo", origin["asmo"], parties),
+            "fine_kg_from_asmo": reports.kg_text(origin["fine_mg"]),
+        }
+        for item in items
+        for origin in item["origins"]
+    ]
+
+
 def columns(rows: list[dict]) -> list[str]:
     """Every column any row has, in first-seen order (currencies differ between rows)."""
     seen: dict[str, None] = {}

@@ -120,6 +120,8 @@ ANONYMOUS_ENDPOINTS = (
     "proofs.inclusion",
     "proofs.consistency",
     "provenance.lot_page",
+    "packaging.qr",
+    "packaging.certificate",
     "login.form",
 )
 EXPENSIVE_ENDPOINTS = ("proofs.bundle", "proofs.cosign", "login.sign_in", "epcis.lot_epcis")

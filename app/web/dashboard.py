@@ -1,25 +1,24 @@
-"""ARM's dashboard: premium flows per mine over time, outstanding ageing, blocked lots and
+"""ARM's dashboard: premium flows per mine over time, outstanding ageing, figures per country,
+certificate status and capacity use per mine, claims per licensee, blocked lots and
 discrepancies, drawn server-side as inline SVG from the same reports as the API.
 
-Served under ``/arm/`` so that one access policy can cover ARM's pages.
+Served under ``/arm/`` so that one access policy can cover ARM's pages. Charts compared side by
+side share one scale per currency, so bar heights compare across mines. Filters that cannot be
+read are named on the page, in words, never answered with a JSON problem.
 """
 
 from __future__ import annotations
 
+from babel.numbers import format_decimal, get_currency_precision
 from flask import Blueprint, redirect, render_template, request, url_for
-from webargs.flaskparser import parser
+from flask_babel import lazy_gettext as _l
 
-from app import auth, db
-from app.api.reports import (
-    PeriodQuerySchema,
-    as_of_day,
-    blocked,
-    premium_obligations,
-)
+from app import auth, db, i18n
+from app.api.reports import as_of_day, blocked, premium_obligations
 from app.db.store import SqlStore
 from app.db.uow import reading
+from app.web import dashboard_views as views
 from ledger import reports, supply_reports
-from ledger.money import MINOR_DIGITS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/arm")
 
@@ -35,22 +34,13 @@ def _arm_only():
 
 
 SERIES = ("due", "paid", "confirmed")
+SERIES_NAMES = {"due": _l("due"), "paid": _l("paid"), "confirmed": _l("confirmed")}
 SUMMARY = ("due", "paid", "confirmed", "outstanding", "overdue")
 PLOT_W, PLOT_H, LEFT, TOP, BOTTOM = 560, 150, 84, 14, 30
 
 
-def money(minor: int, currency: str) -> str:
-    """``528000, "USD"`` -> ``"USD 5,280.00"`` (exact, from integer minor units)."""
-    digits = MINOR_DIGITS.get(currency, 2)
-    sign = "-" if minor < 0 else ""
-    major, rest = divmod(abs(minor), 10**digits)
-    fraction = f".{rest:0{digits}d}" if digits else ""
-    return f"{currency} {sign}{major:,}{fraction}"
-
-
-def kg(mg: int) -> str:
-    """Milligrams as exact kilograms, ``"0.838000 kg"``."""
-    return f"{reports.kg_text(mg)} kg"
+money = i18n.money
+kg = views.kg
 
 
 def nice_ceiling(value: int) -> int:
@@ -65,25 +55,40 @@ def nice_ceiling(value: int) -> int:
 
 def _axis(peak_minor: int, currency: str) -> tuple[int, list[dict]]:
     """The axis top in minor units and its five labelled ticks (whole major units)."""
-    unit = 10 ** MINOR_DIGITS.get(currency, 2)
+    unit = 10 ** get_currency_precision(currency)
     top = nice_ceiling(-(-peak_minor // unit))
-    ticks = [{"y": TOP + PLOT_H - PLOT_H * i // 4, "label": f"{top * i // 4:,}"} for i in range(5)]
+    ticks = [
+        {
+            "y": TOP + PLOT_H - PLOT_H * i // 4,
+            "label": format_decimal(top * i // 4, locale=i18n.language()),
+        }
+        for i in range(5)
+    ]
     return top * unit, ticks
 
 
 def flow_charts(rows: list[dict], names: dict[str, str]) -> list[dict]:
-    """One grouped bar chart (due, paid, confirmed per period) for each ASMO and currency."""
+    """One grouped bar chart (due, paid, confirmed per period) for each ASMO and currency; the
+    charts of one currency share their scale (the highest bar of any of them) and their
+    periods, so side by side the same height is the same amount in the same period."""
     charts: dict[tuple[str, str], list[dict]] = {}
+    peaks: dict[str, int] = {}
+    periods: dict[str, list[str]] = {}
     for row in rows:
         charts.setdefault((row["asmo"], row["currency"]), []).append(row)
+        peaks[row["currency"]] = max(peaks.get(row["currency"], 0), row["due"], row["paid"])
+        periods.setdefault(row["currency"], [])
+        if row["period"] not in periods[row["currency"]]:
+            periods[row["currency"]].append(row["period"])
     drawn = []
     for (asmo, currency), found in sorted(charts.items()):
-        top, ticks = _axis(max(r["due"] for r in found), currency)
-        group = PLOT_W // max(len(found), 4)
+        top, ticks = _axis(peaks[currency], currency)
+        slots = sorted(periods[currency])
+        group = PLOT_W // max(len(slots), 4)
         bar = group * 2 // 9
         bars, labels = [], []
-        for index, row in enumerate(found):
-            x0 = LEFT + index * group + group // 6
+        for row in found:
+            x0 = LEFT + slots.index(row["period"]) * group + group // 6
             labels.append({"x": x0 + bar * 3 // 2, "text": row["period"]})
             for number, name in enumerate(SERIES):
                 height = PLOT_H * row[name] // top
@@ -94,7 +99,8 @@ def flow_charts(rows: list[dict], names: dict[str, str]) -> list[dict]:
                         "w": bar - 2,
                         "h": height,
                         "series": name,
-                        "title": f"{row['period']} {name}: {money(row[name], currency)}",
+                        "title": f"{row['period']} {SERIES_NAMES[name]}: "
+                        f"{money(row[name], currency)}",
                     }
                 )
         drawn.append(
@@ -105,6 +111,7 @@ def flow_charts(rows: list[dict], names: dict[str, str]) -> list[dict]:
                 "bars": bars,
                 "labels": labels,
                 "ticks": ticks,
+                "top": money(top, currency),
                 "outstanding": money(sum(r["outstanding"] for r in found), currency),
                 "overdue": money(sum(r["overdue"] for r in found), currency),
             }
@@ -166,14 +173,15 @@ def _supply(store: SqlStore, period: str, as_of) -> dict:
 
 @bp.route("/dashboard", methods=["GET"])
 def dashboard():
-    """ARM's premium dashboard; query parameters as ``/api/v1/reports/premiums``."""
-    query = parser.parse(PeriodQuerySchema(), request, location="query")
-    as_of = as_of_day(query)
+    """ARM's dashboard; filters as ``/api/v1/reports/premiums``, each one that cannot be read
+    named on the page (status 400) while the rest of the page shows its defaults."""
     with reading(db.get_engine()) as connection:
         store = SqlStore(connection)
-        chosen = premium_obligations(store, query)
-        names = {p["id"]: p["name"] for p in store.all("party")}
+        parties = {p["id"]: p for p in store.all("party")}
         asmos = sorted(p["id"] for p in store.find("party", "roles", "asmo"))
+        query, errors = views.read_filters(request.args, asmos)
+        as_of = as_of_day(query)
+        chosen = premium_obligations(store, query)
         stuck = [
             lot
             for lot in blocked(store, as_of)
@@ -181,17 +189,27 @@ def dashboard():
         ]
         findings = store.all("finding")
         supply = _supply(store, query["period"], as_of)
+        certificates = [c for c in store.all("certificate") if query["asmo"] in (None, c["party"])]
+        claims = store.all("claim")
+    names = {party_id: party["name"] for party_id, party in parties.items()}
     report = reports.premiums(chosen, period=query["period"], as_of=as_of)
-    return render_template(
+    page = render_template(
         "dashboard.html",
         query=query,
+        errors=errors,
         as_of=as_of,
+        as_of_text=i18n.day(as_of),
         periods=reports.PERIODS,
+        period_names=views.PERIOD_NAMES,
         asmos=asmos,
         names=names,
         summary=_summary(report["totals"]),
         rows=report["rows"],
         flows=flow_charts(report["rows"], names),
+        countries=views.by_country(report["rows"], parties),
+        mines=views.mines(certificates, parties, as_of),
+        expiring_days=views.EXPIRING_SOON_DAYS,
+        licensees=views.licensees(claims, parties, query["start"], query["end"]),
         ageing=ageing_charts(reports.ageing(chosen, as_of=as_of)),
         years=reports.yearly(chosen, as_of=as_of),
         blocked=stuck,
@@ -206,3 +224,4 @@ def dashboard():
             "baseline": TOP + PLOT_H,
         },
     )
+    return page, 400 if errors else 200

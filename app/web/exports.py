@@ -17,10 +17,19 @@ from app import auth, db, export_rows
 from app.api.reports import PeriodQuerySchema, as_of_day, blocked, premium_obligations
 from app.db.store import SqlStore
 from app.db.uow import reading
-from ledger import reports
+from app.web.dashboard_views import certificate_status
+from ledger import accounting, reports
 
 bp = Blueprint("exports", __name__, url_prefix="/arm/exports")
-REPORTS = ("premiums", "yearly", "blocked-lots", "discrepancies")
+REPORTS = (
+    "premiums",
+    "yearly",
+    "countries",
+    "certificates",
+    "licensees",
+    "blocked-lots",
+    "discrepancies",
+)
 FORMATS = ("csv", "json")
 
 
@@ -46,11 +55,33 @@ def _rows(report: str, query: dict) -> list[dict]:
             return export_rows.discrepancies(found, parties)
         if report == "blocked-lots":
             return export_rows.blocked_lots(blocked(store, as_of), parties)
+        if report == "licensees":
+            claims = store.all("claim")
+            found = accounting.claims_by_licensee(claims, query["start"], query["end"])
+            return export_rows.licensees(found, parties)
+        if report == "certificates":
+            chosen = [c for c in store.all("certificate") if query["asmo"] in (None, c["party"])]
+            return export_rows.certificates(_certificates(chosen, as_of), parties)
         chosen = premium_obligations(store, query)
     if report == "yearly":
         return export_rows.yearly(reports.yearly(chosen, as_of=as_of))
     found = reports.premiums(chosen, period=query["period"], as_of=as_of)
+    if report == "countries":
+        return export_rows.countries(found["rows"], parties)
     return export_rows.premiums(found, parties)
+
+
+def _certificates(certificates: list[dict], as_of) -> list[dict]:
+    """Capacity use per certificate with its status on ``as_of`` and its last valid day."""
+    by_id = {c["id"]: c for c in certificates}
+    return [
+        {
+            **use,
+            "status_on_day": certificate_status(by_id[use["certificate"]], as_of),
+            "valid_to": by_id[use["certificate"]]["valid_to"],
+        }
+        for use in accounting.capacity_use(certificates, as_of)
+    ]
 
 
 def _attachment(body: str, mimetype: str, name: str) -> Response:

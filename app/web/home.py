@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
 
 from ledger.fields import LOT_ID
 
@@ -36,7 +37,7 @@ def search():
     query = request.args.get("q", "")
     lot_id = lot_from_query(query)
     if lot_id is None:
-        error = "Type a lot id such as RING-2026-0001, or paste the link from a lot's QR code."
+        error = _("Type a lot id such as RING-2026-0001, or paste the link from a lot's QR code.")
         return render_template("home.html", query=query, error=error), 400
     return redirect(url_for("provenance.lot_page", lot_id=lot_id))
 

@@ -15,7 +15,15 @@ from app import bootstrap, demo
 from ledger.client import Signer
 from ledger.keys import PrivateKey
 
-REPORTS = ("premiums", "yearly", "blocked-lots", "discrepancies")
+REPORTS = (
+    "premiums",
+    "yearly",
+    "countries",
+    "certificates",
+    "licensees",
+    "blocked-lots",
+    "discrepancies",
+)
 
 
 @pytest.fixture
@@ -81,11 +89,10 @@ def test_blocked_lots_and_discrepancies_carry_units_in_their_columns(arm):
     assert blocked["lot"] == "DORE-2026-003"
     assert blocked["premium_outstanding_usd"] == "4400.00"
     assert blocked["holder_name"] == "Comercializadora Andina de Oro"
-    rows = rows_of(arm.get("/arm/exports/discrepancies.csv"))
-    weighings = {r["difference_mg"] for r in rows if r["code"] == "weight-discrepancy"}
-    assays = {r["difference_fineness_bp"] for r in rows if r["code"] == "assay-discrepancy"}
-    assert "-4000" in weighings  # the demo's doré lot that lost 4 g in transit
-    assert "-12" in assays
+    found = {(r["code"], r["lot"]): r for r in rows_of(arm.get("/arm/exports/discrepancies.csv"))}
+    assert found["weight-discrepancy", "DORE-0003-001"]["difference_mg"] == "-4000"
+    assert found["weight-discrepancy", "DORE-0001-002"]["difference_mg"] == "2000"
+    assert found["assay-discrepancy", "DORE-0002-002"]["difference_fineness_bp"] == "-12"
 
 
 def test_exports_are_for_arm_only(app, arm, tmp_path):
@@ -103,3 +110,30 @@ def test_exports_are_for_arm_only(app, arm, tmp_path):
     assert "Santa Rosa" not in refused.get_data(as_text=True)  # no report row leaks
     assert arm.get("/arm/exports/other.csv").status_code == 404
     assert arm.get("/arm/exports/premiums.xlsx").status_code == 404
+
+
+def test_country_certificate_and_licensee_rows_match_the_api(arm):
+    bearer = {"Authorization": f"Bearer {arm.token}"}
+    countries = {r["country"]: r for r in rows_of(arm.get("/arm/exports/countries.csv"))}
+    assert set(countries) == {"CO", "PE"}
+    (usd,) = arm.get("/api/v1/reports/premiums", headers=bearer).get_json()["totals"]
+    due = sum(Decimal(r["premium_due_usd"]) for r in countries.values())
+    assert due == Decimal(usd["due"]).scaleb(-2)
+    certificates = {r["certificate"]: r for r in rows_of(arm.get("/arm/exports/certificates.csv"))}
+    capacity = arm.get("/api/v1/reports/capacity", headers=bearer).get_json()["items"]
+    assert set(certificates) == {c["certificate"] for c in capacity}
+    for use in capacity:
+        row = certificates[use["certificate"]]
+        assert Decimal(row["used_fine_kg"]) == Decimal(use["used_fine_mg"]).scaleb(-6)
+        assert Decimal(row["used_percent"]) == Decimal(use["used_bp"]).scaleb(-2)
+    assert certificates["FM-005"]["status"] == "suspended"
+    later = rows_of(arm.get("/arm/exports/certificates.csv?as_of=2027-11-01"))
+    assert {r["status"] for r in later} == {"expiring", "suspended"}
+    licensees = rows_of(arm.get("/arm/exports/licensees.csv"))
+    api = arm.get("/api/v1/reports/licensees", headers=bearer).get_json()["items"]
+    for item in api:
+        mine = [r for r in licensees if r["licensee_id"] == item["licensee"]]
+        assert sum(Decimal(r["fine_kg_from_asmo"]) for r in mine) == Decimal(
+            item["fine_mg"]
+        ).scaleb(-6)
+        assert all(r["licensee_name"] and r["asmo_name"] and r["asmo_country"] for r in mine)

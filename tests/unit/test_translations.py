@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "app" / "translations"
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDER = re.compile(r"\{(\w+)\}|%\((\w+)\)[sd]")
 
 
 def _catalog(path: Path):
@@ -21,8 +21,24 @@ def _catalog(path: Path):
         return read_po(handle) if path.suffix in {".po", ".pot"} else read_mo(handle)
 
 
-def _messages(catalog) -> dict[str, str]:
-    return {m.id: m.string for m in catalog if m.id}
+def _messages(catalog) -> dict:
+    """Message ids to translations; a plural message as a tuple of forms to a tuple of forms."""
+
+    def frozen(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {frozen(m.id): frozen(m.string) for m in catalog if m.id}
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(a or b for a, b in PLACEHOLDER.findall(text))
+
+
+def _pairs(source, translated) -> list[tuple[str, str]]:
+    """(source, translation) per form: Spanish's forms after the first follow the English plural."""
+    if isinstance(source, str):
+        return [(source, translated)]
+    return [(source[min(i, 1)], form) for i, form in enumerate(translated)]
 
 
 def test_every_message_has_a_spanish_translation_with_the_same_placeholders():
@@ -30,8 +46,9 @@ def test_every_message_has_a_spanish_translation_with_the_same_placeholders():
     template = _messages(_catalog(TRANSLATIONS / "messages.pot"))
     assert set(spanish) == set(template)
     for source, translated in spanish.items():
-        assert translated, f"untranslated: {source!r}"
-        assert sorted(PLACEHOLDER.findall(translated)) == sorted(PLACEHOLDER.findall(source))
+        for original, form in _pairs(source, translated):
+            assert form, f"untranslated: {source!r}"
+            assert _placeholders(form) == _placeholders(original), (original, form)
 
 
 def test_the_committed_mo_is_compiled_from_the_committed_po():
