@@ -18,8 +18,8 @@ from app.appender import appender_for
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
-from app.group_commit import Job
 from app.integrity import verify_log
+from app.writer import Job
 from ledger.errors import LedgerError
 from ledger.fairmined import certificate_year
 
