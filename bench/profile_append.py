@@ -7,9 +7,9 @@ clients of ``bench.append_throughput`` posting pre-signed ``key.added`` entries,
 * the batches: records admitted in one transaction share its ``received_at``, so the stored
   log tells how many batches there were and how large;
 * where request threads were: HTTP and Flask around the append, preparing the entry outside
-  the lock (envelope, canonical bytes, signature, dry run), waiting for their batch, or leading
-  one;
-* for the writer thread, each phase of the batch and whether it waited on the database or ran Python.
+  the lock (envelope, canonical bytes, signature), or waiting for their batch;
+* for the writer thread, each phase of its batches and whether it waited on the database or
+  ran Python.
 
 Run: ``.venv/bin/python -m bench.profile_append [--backend postgresql] [--seconds 6]``;
 ``--quick`` samples for 3 s. Needs ``py-spy`` (tests/requirements.txt) and ptrace rights (root).
