@@ -37,7 +37,7 @@ from app.db.store import CachedStore, SqlStore
 from app.db.uow import writing
 from app.writer import Job, Writer
 from ledger.canonical import canonical_bytes
-from ledger.entry import check_envelope, verify_entry_signature
+from ledger.entry import CheckedEntry, checked_entry, verify_entry_signature
 from ledger.errors import LedgerError, conflict
 from ledger.keys import PublicKey
 from ledger.machine import Applied, apply_entry
@@ -58,12 +58,19 @@ class Appended:
 
 @dataclass(frozen=True)
 class _Prepared:
-    entry: dict
+    checked: CheckedEntry  # the entry and its canonical JSON
     private: object
-    text: bytes  # canonical JSON of the entry
     verified_key: str | None  # the public key the signature was checked against, if any
     skew: int
     max_age: int
+
+    @property
+    def entry(self) -> dict:
+        return self.checked.entry
+
+    @property
+    def text(self) -> bytes:
+        return self.checked.text
 
     @property
     def nonce_key(self) -> tuple[str, str]:
@@ -107,22 +114,22 @@ class Appender:
     def prepare(self, submission: object, *, skew: int, max_age: int) -> _Prepared:
         """What needs no lock: the envelope, its bytes and the signature."""
         entry, private = split_submission(submission)
-        entry = check_envelope(entry)
-        verified_key = self._presigned(entry)
-        return _Prepared(entry, private, canonical_bytes(entry), verified_key, skew, max_age)
+        checked = checked_entry(entry)
+        verified_key = self._presigned(checked)
+        return _Prepared(checked, private, verified_key, skew, max_age)
 
-    def _presigned(self, entry: dict) -> str | None:
+    def _presigned(self, checked: CheckedEntry) -> str | None:
         """The entry's key, if this process knows it and the signature verifies against it.
 
         A key id names one public key for good (it is a hash of it), so a cached copy is
         enough for the signature; whether the key is still active is checked in the batch.
         """
-        text = self.cache.peek("key", entry["key_id"])
+        text = self.cache.peek("key", checked.entry["key_id"])
         if text is None:
             return None
         public_key = json.loads(text)["public_key"]
         try:
-            verify_entry_signature(entry, PublicKey.from_b64(public_key))
+            verify_entry_signature(checked.entry, PublicKey.from_b64(public_key), checked.text)
         except LedgerError:
             return None  # the batch refuses it, in the order of the core's checks
         return public_key
@@ -197,7 +204,7 @@ class Appender:
             check_clock(item.entry["created_at"], parse_instant(received), item.skew, item.max_age)
             applied = apply_entry(
                 batch,
-                item.entry,
+                item.checked,
                 private=item.private,
                 seq=head.size + 1,
                 prev_hash=head.head_hash,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ledger.entry import check_envelope, verify_entry_signature
+from ledger.entry import CheckedEntry, checked_entry, verify_entry_signature
 from ledger.errors import LedgerError, forbidden, invalid
 from ledger.fields import Obj
 from ledger.keys import PublicKey
@@ -96,11 +96,14 @@ class Applied:
     flags: tuple[str, ...]
 
 
-def authenticate(store: Store, entry: dict, verified_key: str | None = None) -> dict:
+def authenticate(
+    store: Store, entry: dict, verified_key: str | None = None, text: bytes | None = None
+) -> dict:
     """The actor's party, if the entry is signed by a key of the actor that is active now.
 
     ``verified_key`` is a public key (base64) the caller has already checked the signature
     against; the signature is checked again unless it is exactly the registered key.
+    ``text`` is the entry's canonical bytes, if already computed.
     """
     party = store.get("party", entry["actor"])
     if party is None:
@@ -115,7 +118,7 @@ def authenticate(store: Store, entry: dict, verified_key: str | None = None) -> 
     if parse_instant(entry["created_at"]) < parse_instant(key["valid_from"]):
         raise forbidden("key-not-yet-valid", "created_at is before the key was added")
     if verified_key != key["public_key"]:
-        verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]))
+        verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]), text)
     return party
 
 
@@ -144,12 +147,15 @@ def apply_entry(
 ) -> Applied:
     """Check ``entry`` against the state in ``store``; return the record and its writes.
 
+    ``entry`` is the entry as submitted, or a ``CheckedEntry`` made from it by
+    ``ledger.entry.checked_entry`` (its envelope checked and canonical bytes computed once).
     ``private`` is the entry's unsigned private data. ``public`` replays without it (offline
     verification of a public bundle): checks that need private data are then skipped.
     ``verified_key`` is as in ``authenticate`` (the service checks signatures before it takes
     the append lock).
     """
-    entry = check_envelope(entry)
+    checked = entry if isinstance(entry, CheckedEntry) else checked_entry(entry)
+    entry = checked.entry
     etype = REGISTRY.get(entry["type"])
     if etype is None:
         raise invalid(f"unknown entry type {entry['type']!r}", "/type")
@@ -157,13 +163,13 @@ def apply_entry(
         raise LedgerError("genesis-only-first", "the genesis entry is exactly seq 1", status=409)
     if seq == 1 and prev_hash != GENESIS_PREV:
         raise invalid("the genesis record links to the zero hash", "/prev_hash")
-    record = make_record(seq, prev_hash, received_at, entry)
+    record = make_record(seq, prev_hash, received_at, entry, checked.text)
     overlay = Overlay(store)
     body = etype.body.check(entry["body"], "/body")
     if etype.name == GENESIS:
         actor = {"id": entry["actor"], "roles": ["operator"]}
     else:
-        actor = authenticate(overlay, entry, verified_key)
+        actor = authenticate(overlay, entry, verified_key, checked.text)
         if not etype.roles & set(actor["roles"]):
             raise forbidden(
                 "role-not-allowed",
