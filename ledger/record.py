@@ -83,9 +83,19 @@ def make_record(
     if entry_text is None:
         entry_hash = record_hash(seq, prev_hash, received_at, entry)
     else:
-        data = leaf_bytes_of_text(seq, prev_hash, received_at, entry_text)
-        entry_hash = leaf_hash(data).hex()
+        entry_hash = record_hash_of_text(seq, prev_hash, received_at, entry, entry_text)
     return Record(seq, prev_hash, received_at, entry, entry_hash)
+
+
+def record_hash_of_text(
+    seq: int, prev_hash: str, received_at: str, entry: object, entry_text: bytes
+) -> str:
+    """``record_hash`` from the entry's canonical bytes. Members of other types than a record
+    has (a malformed stored record) take the full canonicalisation, which refuses or encodes
+    them exactly."""
+    if type(seq) is int and isinstance(prev_hash, str) and isinstance(received_at, str):
+        return leaf_hash(leaf_bytes_of_text(seq, prev_hash, received_at, entry_text)).hex()
+    return leaf_hash(leaf_bytes(seq, prev_hash, received_at, entry)).hex()
 
 
 def record_from_json(data: dict) -> Record:
