@@ -25,7 +25,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -37,6 +37,7 @@ from app.db.store import CachedStore, SqlStore
 from app.db.uow import writing
 from app.writer import Job, Writer
 from ledger.canonical import canonical_bytes
+from ledger.clock_window import check_clock
 from ledger.entry import CheckedEntry, checked_entry, verify_entry_signature
 from ledger.errors import LedgerError, conflict
 from ledger.keys import PublicKey
@@ -75,22 +76,6 @@ class _Prepared:
     @property
     def nonce_key(self) -> tuple[str, str]:
         return self.entry["actor"], self.entry["nonce"]
-
-
-def check_clock(created_at: str, received: datetime, skew: int, max_age: int) -> None:
-    """Refuse entries dated too far in the future or too long ago (bounds back-dating)."""
-    stated = parse_instant(created_at)
-    if stated > received + timedelta(seconds=skew):
-        raise LedgerError(
-            "clock-skew", "created_at is in the future", status=422, pointer="/created_at"
-        )
-    if stated < received - timedelta(seconds=max_age):
-        raise LedgerError(
-            "entry-too-old",
-            f"created_at is more than {max_age} s ago",
-            status=422,
-            pointer="/created_at",
-        )
 
 
 class Appender:

@@ -33,11 +33,11 @@ def _record_batches(delay: float = 0.0):
 
 def test_concurrent_items_are_batched_and_each_gets_its_own_outcome():
     batches, process = _record_batches(delay=0.01)
-    group = Writer(process, max_batch=8)
+    writer = Writer(process, max_batch=8)
 
     def submit(item: int):
         try:
-            return group.submit(item)
+            return writer.submit(item)
         except ValueError as exc:
             return str(exc)
 
@@ -53,11 +53,11 @@ def test_concurrent_items_are_batched_and_each_gets_its_own_outcome():
 
 def test_items_of_one_thread_keep_their_order():
     batches, process = _record_batches()
-    group = Writer(process)
+    writer = Writer(process)
     for item in (1, 2, 4, 5, 6):
-        assert group.submit(item) == item * 10
+        assert writer.submit(item) == item * 10
     with pytest.raises(ValueError, match="refused 3"):
-        group.submit(3)
+        writer.submit(3)
     assert [item for batch in batches for item in batch] == [1, 2, 4, 5, 6, 3]
 
 
@@ -75,14 +75,14 @@ def test_an_exception_fails_every_unsettled_job_of_the_batch_and_the_next_batch_
         if len(jobs) > 1:
             raise ConnectionError("database went away")
 
-    group = Writer(process)
+    writer = Writer(process)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        leader = pool.submit(group.submit, "a")
+        first_job = pool.submit(writer.submit, "a")
         first.wait(5)
-        followers = [pool.submit(group.submit, x) for x in "bcd"]
+        followers = [pool.submit(writer.submit, x) for x in "bcd"]
         time.sleep(0.05)  # they queue behind the running batch
         release.set()
-        assert leader.result(5) == "kept"
+        assert first_job.result(5) == "kept"
         outcomes = []
         for future in followers:
             try:
@@ -93,13 +93,13 @@ def test_an_exception_fails_every_unsettled_job_of_the_batch_and_the_next_batch_
     # after settling its first job: the rest got the error.
     assert calls == [1, 3]
     assert outcomes == ["kept", "database went away", "database went away"]
-    assert group.submit("e") == "kept", "the writer outlives a failed batch"
+    assert writer.submit("e") == "kept", "the writer outlives a failed batch"
 
 
 def test_a_job_left_unsettled_gets_an_error_rather_than_waiting_for_ever():
-    group = Writer(lambda jobs: None)
+    writer = Writer(lambda jobs: None)
     with pytest.raises(RuntimeError, match="without an outcome"):
-        group.submit("x")
+        writer.submit("x")
 
 
 def test_an_idle_writer_ends_and_the_next_submission_starts_another():
@@ -107,11 +107,11 @@ def test_an_idle_writer_ends_and_the_next_submission_starts_another():
         for job in jobs:
             job.succeed(threading.current_thread())
 
-    group = Writer(process, idle=0.2)
-    first = group.submit(1)
+    writer = Writer(process, idle=0.2)
+    first = writer.submit(1)
     first.join(5)
     assert not first.is_alive()
-    second = group.submit(2)
+    second = writer.submit(2)
     assert second is not first
 
 
