@@ -13,6 +13,7 @@ from app import auth, checkpoints, db, provenance
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
+from app.schemas import BIGINT_MAX
 
 blp = Blueprint("proofs", __name__, url_prefix="/api/v1", description="Checkpoints and proofs")
 
@@ -70,7 +71,7 @@ def verifier_key():
 
 class InclusionQuery(Schema):
     size = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=BIGINT_MAX),
         metadata={"description": "the size of a signed checkpoint (default: the latest)"},
     )
 
