@@ -2,11 +2,12 @@
 
 A request thread prepares its submission outside any lock: the envelope, its canonical bytes,
 and the signature, checked against the key it names when this process already knows that key.
-It then joins the engine's group commit (``app.group_commit``). The batch's leader, in one
-transaction under the head lock:
+It then queues it for the engine's writer thread (``app.writer``), which takes what is queued
+as one batch and, in one transaction under the head lock:
 
 1. syncs the process's ``StateCache`` to the stored generation and looks up every
-   ``(actor, nonce)`` of the batch in one query (a resend gets the original record);
+   ``(actor, nonce)`` of the batch in one query (a resend gets the original record); the
+   objects the rules read and the cache lacks are read as the rules ask for them;
 2. runs the core's ``apply_entry`` for each submission in arrival order, against the
    projections plus the writes of the entries accepted before it in the batch; a refusal
    concerns only its own submission, since ``apply_entry`` writes nothing;
@@ -19,29 +20,29 @@ stored: clients retry with the same nonce and get exactly-once results.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from app.db import log
 from app.db.engine import pipelined
-from app.db.state_cache import MissProbe, StateCache
+from app.db.state_cache import StateCache
 from app.db.store import CachedStore, SqlStore
 from app.db.uow import writing
-from app.group_commit import GroupCommit, Job
+from app.writer import Job, Writer
 from ledger.canonical import canonical_bytes
-from ledger.entry import check_envelope, verify_entry_signature
+from ledger.clock_window import check_clock
+from ledger.entry import CheckedEntry, checked_entry, verify_entry_signature
 from ledger.errors import LedgerError, conflict
 from ledger.keys import PublicKey
 from ledger.machine import Applied, apply_entry
-from ledger.record import GENESIS_PREV, Record
+from ledger.record import Record
 from ledger.state import Overlay
 from ledger.terms import split_submission
 from ledger.timefmt import format_instant, parse_instant
@@ -58,37 +59,27 @@ class Appended:
 
 @dataclass(frozen=True)
 class _Prepared:
-    entry: dict
+    checked: CheckedEntry  # the entry and its canonical JSON
     private: object
-    text: bytes  # canonical JSON of the entry
     verified_key: str | None  # the public key the signature was checked against, if any
     skew: int
     max_age: int
-    expected_reads: frozenset[tuple[str, str]]  # objects the rules will read, not cached
+
+    @property
+    def entry(self) -> dict:
+        return self.checked.entry
+
+    @property
+    def text(self) -> bytes:
+        return self.checked.text
 
     @property
     def nonce_key(self) -> tuple[str, str]:
         return self.entry["actor"], self.entry["nonce"]
 
 
-def check_clock(created_at: str, received: datetime, skew: int, max_age: int) -> None:
-    """Refuse entries dated too far in the future or too long ago (bounds back-dating)."""
-    stated = parse_instant(created_at)
-    if stated > received + timedelta(seconds=skew):
-        raise LedgerError(
-            "clock-skew", "created_at is in the future", status=422, pointer="/created_at"
-        )
-    if stated < received - timedelta(seconds=max_age):
-        raise LedgerError(
-            "entry-too-old",
-            f"created_at is more than {max_age} s ago",
-            status=422,
-            pointer="/created_at",
-        )
-
-
 class Appender:
-    """The append path of one engine in this process: its group commit and its state cache.
+    """The append path of one engine in this process: its writer and its state cache.
 
     ``clock`` gives ``received_at`` (the server's time); only a generator of a ledger's whole
     history from its start (the demo) passes its own, which must never go back.
@@ -98,58 +89,32 @@ class Appender:
         self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
         self.cache = StateCache()
-        self.group = GroupCommit(self._admit)
+        self.writer = Writer(self._admit)
         # The Merkle frontier at the head this process last wrote: (size, head_hash, nodes).
         self._frontier: tuple[int, str, dict] | None = None
 
     def append(self, submission: object, *, skew: int, max_age: int) -> Appended:
-        return self.group.submit(self.prepare(submission, skew=skew, max_age=max_age))
+        return self.writer.submit(self.prepare(submission, skew=skew, max_age=max_age))
 
     def prepare(self, submission: object, *, skew: int, max_age: int) -> _Prepared:
-        """What needs no lock: the envelope, its bytes, the signature, the expected reads."""
+        """What needs no lock: the envelope, its bytes and the signature."""
         entry, private = split_submission(submission)
-        entry = check_envelope(entry)
-        verified_key = self._presigned(entry)
-        return _Prepared(
-            entry,
-            private,
-            canonical_bytes(entry),
-            verified_key,
-            skew,
-            max_age,
-            self._expected_reads(entry, private, verified_key),
-        )
+        checked = checked_entry(entry)
+        verified_key = self._presigned(checked)
+        return _Prepared(checked, private, verified_key, skew, max_age)
 
-    def _expected_reads(
-        self, entry: dict, private: object, verified_key: str | None
-    ) -> frozenset[tuple[str, str]]:
-        """A dry run of the rules on the cache, outside the lock: what they will read that the
-        cache lacks (a hint only: the batch reads whatever else it needs)."""
-        probe = MissProbe(self.cache)
-        with contextlib.suppress(Exception):
-            apply_entry(
-                probe,
-                entry,
-                private=private,
-                seq=2,
-                prev_hash=GENESIS_PREV,
-                received_at=entry["created_at"],
-                verified_key=verified_key,
-            )
-        return frozenset(probe.missing)
-
-    def _presigned(self, entry: dict) -> str | None:
+    def _presigned(self, checked: CheckedEntry) -> str | None:
         """The entry's key, if this process knows it and the signature verifies against it.
 
         A key id names one public key for good (it is a hash of it), so a cached copy is
         enough for the signature; whether the key is still active is checked in the batch.
         """
-        text = self.cache.peek("key", entry["key_id"])
+        text = self.cache.peek("key", checked.entry["key_id"])
         if text is None:
             return None
         public_key = json.loads(text)["public_key"]
         try:
-            verify_entry_signature(entry, PublicKey.from_b64(public_key))
+            verify_entry_signature(checked.entry, PublicKey.from_b64(public_key), checked.text)
         except LedgerError:
             return None  # the batch refuses it, in the order of the core's checks
         return public_key
@@ -163,9 +128,6 @@ class Appender:
                 start = log.lock_head(connection)
                 received = format_instant(self.clock(), micro=True)  # under the lock
                 self.cache.sync(connection, start.generation)
-                self.cache.prefetch(
-                    connection, {key for job in jobs for key in job.item.expected_reads}
-                )
                 known = log.find_by_nonces(connection, (job.item.nonce_key for job in jobs))
                 batch = Overlay(CachedStore(connection, self.cache))
                 head = start
@@ -192,7 +154,7 @@ class Appender:
                         )
                         log.set_head(connection, head)
         except BaseException:
-            self.cache.clear()  # the group commit fails every submission of the batch
+            self.cache.clear()  # the writer fails every submission of the batch
             self._frontier = None
             raise
         if accepted:
@@ -227,7 +189,7 @@ class Appender:
             check_clock(item.entry["created_at"], parse_instant(received), item.skew, item.max_age)
             applied = apply_entry(
                 batch,
-                item.entry,
+                item.checked,
                 private=item.private,
                 seq=head.size + 1,
                 prev_hash=head.head_hash,

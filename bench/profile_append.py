@@ -7,9 +7,9 @@ clients of ``bench.append_throughput`` posting pre-signed ``key.added`` entries,
 * the batches: records admitted in one transaction share its ``received_at``, so the stored
   log tells how many batches there were and how large;
 * where request threads were: HTTP and Flask around the append, preparing the entry outside
-  the lock (envelope, canonical bytes, signature, dry run), waiting for their batch, or leading
-  one;
-* for the leaders, each phase of the batch and whether it waited on the database or ran Python.
+  the lock (envelope, canonical bytes, signature), or waiting for their batch;
+* for the writer thread, each phase of its batches and whether it waited on the database or
+  ran Python.
 
 Run: ``.venv/bin/python -m bench.profile_append [--backend postgresql] [--seconds 6]``;
 ``--quick`` samples for 3 s. Needs ``py-spy`` (tests/requirements.txt) and ptrace rights (root).
@@ -34,7 +34,6 @@ from bench.append_throughput import CLIENTS, fresh_database, gunicorn, load, pre
 BATCH_PHASES = (
     ("lock the head", "lock_head (app/db/log.py"),
     ("sync the cache", "StateCache.sync (app/db/state_cache.py"),
-    ("read expected objects", "StateCache.prefetch (app/db/state_cache.py"),
     ("look up nonces", "find_by_nonces (app/db/log.py"),
     ("rules (apply_entry)", "Appender._admit_one (app/appender.py"),
     ("write records and nodes", "write_batch (app/db/log.py"),
@@ -93,17 +92,17 @@ def sample(backend: str, threads: int, seconds: float, workdir):
 
 
 def summarise(counts: Counter) -> None:
-    where, leader = Counter(), Counter()
+    where, writer = Counter(), Counter()
     for stack, count in counts.items():
         frames = stack.split(";")
-        if not _first(frames, "ThreadWorker.handle (gunicorn"):
-            continue  # the worker's own loop, not a request
         if _first(frames, "Appender._admit (app/appender.py"):
-            where["leading a batch"] += count
             phase = next((p for p, prefix in BATCH_PHASES if _first(frames, prefix)), "other")
             waiting = any(frames[-1].startswith(w) for w in DB_WAIT)
-            leader[(phase, "database" if waiting else "Python")] += count
-        elif _first(frames, "GroupCommit.submit (app/group_commit.py"):
+            writer[(phase, "database" if waiting else "Python")] += count
+            continue
+        if not _first(frames, "ThreadWorker.handle (gunicorn"):
+            continue  # the worker's own loop or an idle writer, not a request
+        if _first(frames, "Writer.submit (app/writer.py"):
             where["waiting for its batch"] += count
         elif _first(frames, "Appender.append (app/appender.py"):
             where["preparing (outside the lock)"] += count
@@ -116,12 +115,12 @@ def summarise(counts: Counter) -> None:
     print("|---|---:|")
     for label, count in where.most_common():
         print(f"| {label} | {count / total:.0%} |")
-    rest = sum(leader.values()) or 1
+    rest = sum(writer.values()) or 1
     print()
-    print("| the leader's batch | waiting on the database | running Python |")
+    print("| the writer's batch | waiting on the database | running Python |")
     print("|---|---:|---:|")
     for label, _ in (*BATCH_PHASES, ("other", "")):
-        db, py = leader[(label, "database")] / rest, leader[(label, "Python")] / rest
+        db, py = writer[(label, "database")] / rest, writer[(label, "Python")] / rest
         if db or py:
             print(f"| {label} | {db:.0%} | {py:.0%} |")
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ledger.canonical import canonical_bytes
 from ledger.entry import check_envelope
 from ledger.errors import LedgerError
 from ledger.machine import authenticate, replay_record
-from ledger.record import GENESIS_PREV, Record, record_hash
+from ledger.record import GENESIS_PREV, Record, record_hash_of_text
 from ledger.state import MemoryStore
 
 IDENTITY_TYPES = frozenset({"ledger.genesis", "party.registered", "key.added", "key.revoked"})
@@ -84,7 +85,10 @@ def _check(record: Record, expected: int, prev: str, store, replay: bool) -> Fai
     if record.prev_hash != prev:
         return Failure(record.seq, "broken-link", "prev_hash does not match the previous record")
     try:
-        computed = record_hash(record.seq, record.prev_hash, record.received_at, record.entry)
+        text = canonical_bytes(record.entry)  # once: for the hash and the signed bytes
+        computed = record_hash_of_text(
+            record.seq, record.prev_hash, record.received_at, record.entry, text
+        )
     except LedgerError as exc:
         return Failure(record.seq, "malformed", exc.detail)
     if computed != record.entry_hash:
@@ -96,7 +100,7 @@ def _check(record: Record, expected: int, prev: str, store, replay: bool) -> Fai
             replay_record(store, record, public=True)
         else:
             # The envelope's shape first, so a malformed entry is reported, not a crash.
-            authenticate(store, check_envelope(record.entry))
+            authenticate(store, check_envelope(record.entry), text=text)
     except LedgerError as exc:
         return Failure(record.seq, _reason(exc), f"{exc.code}: {exc.detail}")
     return None

@@ -16,12 +16,11 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ledger.entry import sign_entry
 from ledger.keys import PrivateKey
-from ledger.timefmt import format_instant, now
+from ledger.signer import Signer  # parties import it from here too
+from ledger.timefmt import format_instant
 from ledger.types.access import new_token, secret_hash
 
 Transport = Callable[[str, str, dict | None, dict[str, str]], tuple[int, dict]]
@@ -60,34 +59,6 @@ def http_transport(base_url: str, timeout: float = 30.0) -> Transport:
             return exc.code, json.loads(exc.read() or b"{}")
 
     return send
-
-
-@dataclass
-class Signer:
-    """A party and one of its private keys."""
-
-    party_id: str
-    key: PrivateKey
-
-    def entry(
-        self,
-        type: str,
-        body: dict,
-        *,
-        created_at: str | None = None,
-        nonce: str | None = None,
-        private: dict | None = None,
-    ) -> dict:
-        """A signed entry of ``type`` stating ``body``; ``private`` travels beside it, unsigned."""
-        entry = sign_entry(
-            self.key,
-            type=type,
-            actor=self.party_id,
-            body=body,
-            created_at=created_at or now(),
-            nonce=nonce,
-        )
-        return entry if private is None else {**entry, "private": private}
 
 
 class LedgerClient:

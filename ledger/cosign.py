@@ -8,10 +8,10 @@ cosignature agrees to exactly one statement about one state of one lot.
 from __future__ import annotations
 
 from ledger.canonical import canonical_bytes
+from ledger.entry_types import Context
 from ledger.errors import forbidden
 from ledger.fields import KEY_ID, PARTY_ID, Obj, Str
 from ledger.keys import PrivateKey, PublicKey, b64decode, b64encode
-from ledger.machine import Context
 
 COSIGN_PREFIX = b"gold-ledger/cosignature/v1\n"
 

@@ -9,6 +9,7 @@ Signed bytes are ``ENTRY_PREFIX`` followed by the RFC 8785 canonical JSON of the
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from ledger.canonical import canonical_bytes
@@ -59,8 +60,33 @@ def check_envelope(entry: Any) -> dict:
     return entry
 
 
-def signing_bytes(entry: dict) -> bytes:
-    """The exact bytes a party signs: prefix + canonical JSON of the entry minus signature."""
+@dataclass(frozen=True)
+class CheckedEntry:
+    """An entry whose envelope has been checked, with its canonical bytes (computed once, and
+    reused for the signature, the record hash and storage)."""
+
+    entry: dict
+    text: bytes
+
+
+def checked_entry(entry: Any) -> CheckedEntry:
+    """Check the envelope (``check_envelope``) and canonicalise the entry."""
+    entry = check_envelope(entry)
+    return CheckedEntry(entry, canonical_bytes(entry))
+
+
+def signing_bytes(entry: dict, text: bytes | None = None) -> bytes:
+    """The exact bytes a party signs: prefix + canonical JSON of the entry minus signature.
+
+    ``text``, the canonical bytes of the whole entry, gives them without a second walk: the
+    envelope's last two members in canonical order are ``signature`` and ``type``, both
+    ASCII by their patterns, so the unsigned form is ``text`` with the signature member cut.
+    """
+    if text is not None:
+        tail = f',"type":"{entry["type"]}"}}'.encode()
+        signed_tail = f',"signature":"{entry["signature"]}"'.encode() + tail
+        if text.endswith(signed_tail):
+            return ENTRY_PREFIX + text[: -len(signed_tail)] + tail
     unsigned = {k: v for k, v in entry.items() if k != "signature"}
     return ENTRY_PREFIX + canonical_bytes(unsigned)
 
@@ -87,10 +113,11 @@ def sign_entry(
     return entry
 
 
-def verify_entry_signature(entry: dict, public_key: PublicKey) -> None:
-    """Raise ``bad-signature`` unless ``entry`` carries a valid signature by ``public_key``."""
+def verify_entry_signature(entry: dict, public_key: PublicKey, text: bytes | None = None) -> None:
+    """Raise ``bad-signature`` unless ``entry`` carries a valid signature by ``public_key``
+    (``text`` as in ``signing_bytes``)."""
     if public_key.key_id != entry["key_id"]:
         raise LedgerError("wrong-key", "key_id does not name this public key", status=403)
     signature = b64decode(entry["signature"], length=64, what="signature")
-    if not public_key.verify(signature, signing_bytes(entry)):
+    if not public_key.verify(signature, signing_bytes(entry, text)):
         raise LedgerError("bad-signature", "the signature does not verify", status=403)

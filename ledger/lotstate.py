@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ledger.entry_types import Context
 from ledger.errors import LedgerError, conflict, forbidden
 from ledger.fairmined import LABELLED, fine_mg
-from ledger.machine import Context
 from ledger.standing import require_standing
 
 

@@ -8,83 +8,27 @@ verification call it on an in-memory store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+__all__ = [
+    "GENESIS",
+    "REGISTRY",
+    "Applied",
+    "Context",
+    "EntryType",
+    "apply_entry",
+    "authenticate",
+    "entry_type",
+    "replay_record",
+]
 
-from ledger.entry import check_envelope, verify_entry_signature
+from dataclasses import dataclass
+
+from ledger.entry import CheckedEntry, checked_entry, verify_entry_signature
+from ledger.entry_types import GENESIS, REGISTRY, Context, EntryType, entry_type
 from ledger.errors import LedgerError, forbidden, invalid
-from ledger.fields import Obj
 from ledger.keys import PublicKey
 from ledger.record import GENESIS_PREV, Record, make_record
 from ledger.state import Overlay, Store
 from ledger.timefmt import parse_instant
-
-GENESIS = "ledger.genesis"
-
-
-@dataclass
-class Context:
-    """What a rule sees while it applies one entry."""
-
-    store: Overlay
-    entry: dict
-    body: dict
-    actor: dict
-    record: Record
-    private: dict | None = None
-    flags: list[str] = field(default_factory=list)
-
-    @property
-    def seq(self) -> int:
-        return self.record.seq
-
-    @property
-    def entry_hash(self) -> str:
-        return self.record.entry_hash
-
-    @property
-    def created_at(self) -> datetime:
-        return parse_instant(self.entry["created_at"])
-
-    @property
-    def day(self) -> date:
-        """The calendar day (UTC) the actor stated the entry on."""
-        return self.created_at.date()
-
-    def flag(self, code: str) -> None:
-        """Record a non-blocking finding (e.g. a weighing difference beyond tolerance)."""
-        self.flags.append(code)
-
-
-@dataclass(frozen=True)
-class EntryType:
-    """One kind of statement: who may make it, its body, and its rules."""
-
-    name: str
-    body: Obj
-    roles: frozenset[str]
-    rule: Callable[[Context], None]
-    summary: str
-    private: Obj | None = None
-
-
-REGISTRY: dict[str, EntryType] = {}
-
-
-def entry_type(name: str, body: Obj, roles: set[str], summary: str, private: Obj | None = None):
-    """Register the decorated function as the rule of entry type ``name``.
-
-    ``private`` is the schema of unsigned data submitted beside the entry (see ``ledger.terms``).
-    """
-
-    def register(rule: Callable[[Context], None]) -> Callable[[Context], None]:
-        if name in REGISTRY:
-            raise RuntimeError(f"entry type {name} registered twice")
-        REGISTRY[name] = EntryType(name, body, frozenset(roles), rule, summary, private)
-        return rule
-
-    return register
 
 
 @dataclass(frozen=True)
@@ -96,11 +40,14 @@ class Applied:
     flags: tuple[str, ...]
 
 
-def authenticate(store: Store, entry: dict, verified_key: str | None = None) -> dict:
+def authenticate(
+    store: Store, entry: dict, verified_key: str | None = None, text: bytes | None = None
+) -> dict:
     """The actor's party, if the entry is signed by a key of the actor that is active now.
 
     ``verified_key`` is a public key (base64) the caller has already checked the signature
     against; the signature is checked again unless it is exactly the registered key.
+    ``text`` is the entry's canonical bytes, if already computed.
     """
     party = store.get("party", entry["actor"])
     if party is None:
@@ -115,7 +62,7 @@ def authenticate(store: Store, entry: dict, verified_key: str | None = None) -> 
     if parse_instant(entry["created_at"]) < parse_instant(key["valid_from"]):
         raise forbidden("key-not-yet-valid", "created_at is before the key was added")
     if verified_key != key["public_key"]:
-        verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]))
+        verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]), text)
     return party
 
 
@@ -144,12 +91,15 @@ def apply_entry(
 ) -> Applied:
     """Check ``entry`` against the state in ``store``; return the record and its writes.
 
+    ``entry`` is the entry as submitted, or a ``CheckedEntry`` made from it by
+    ``ledger.entry.checked_entry`` (its envelope checked and canonical bytes computed once).
     ``private`` is the entry's unsigned private data. ``public`` replays without it (offline
     verification of a public bundle): checks that need private data are then skipped.
     ``verified_key`` is as in ``authenticate`` (the service checks signatures before it takes
     the append lock).
     """
-    entry = check_envelope(entry)
+    checked = entry if isinstance(entry, CheckedEntry) else checked_entry(entry)
+    entry = checked.entry
     etype = REGISTRY.get(entry["type"])
     if etype is None:
         raise invalid(f"unknown entry type {entry['type']!r}", "/type")
@@ -157,13 +107,13 @@ def apply_entry(
         raise LedgerError("genesis-only-first", "the genesis entry is exactly seq 1", status=409)
     if seq == 1 and prev_hash != GENESIS_PREV:
         raise invalid("the genesis record links to the zero hash", "/prev_hash")
-    record = make_record(seq, prev_hash, received_at, entry)
+    record = make_record(seq, prev_hash, received_at, entry, checked.text)
     overlay = Overlay(store)
     body = etype.body.check(entry["body"], "/body")
     if etype.name == GENESIS:
         actor = {"id": entry["actor"], "roles": ["operator"]}
     else:
-        actor = authenticate(overlay, entry, verified_key)
+        actor = authenticate(overlay, entry, verified_key, checked.text)
         if not etype.roles & set(actor["roles"]):
             raise forbidden(
                 "role-not-allowed",
@@ -194,4 +144,4 @@ def replay_record(
     return applied
 
 
-import ledger.types  # noqa: E402,F401  (registers every entry type)
+import ledger.types  # noqa: E402,F401  (registers every entry type; they import only ledger.entry_types)

@@ -7,6 +7,7 @@ Merkle inclusion proofs start from ``entry_hash`` itself.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from ledger.canonical import canonical_bytes
@@ -50,20 +51,51 @@ def leaf_bytes(seq: int, prev_hash: str, received_at: str, entry: dict) -> bytes
     return RECORD_PREFIX + canonical_bytes(body)
 
 
+def leaf_bytes_of_text(seq: int, prev_hash: str, received_at: str, entry_text: bytes) -> bytes:
+    """``leaf_bytes`` from the entry's canonical bytes: the record's members in canonical
+    order (``entry``, ``prev_hash``, ``received_at``, ``seq``) around them, no second walk."""
+    return b"".join(
+        (
+            RECORD_PREFIX,
+            b'{"entry":',
+            entry_text,
+            b',"prev_hash":',
+            json.dumps(prev_hash, ensure_ascii=False).encode(),
+            b',"received_at":',
+            json.dumps(received_at, ensure_ascii=False).encode(),
+            b',"seq":',
+            str(int(seq)).encode(),
+            b"}",
+        )
+    )
+
+
 def record_hash(seq: int, prev_hash: str, received_at: str, entry: dict) -> str:
     """``entry_hash``: hex of the RFC 6962 leaf hash of the record's leaf bytes."""
     return leaf_hash(leaf_bytes(seq, prev_hash, received_at, entry)).hex()
 
 
-def make_record(seq: int, prev_hash: str, received_at: str, entry: dict) -> Record:
-    """Build a record and compute its hash."""
-    return Record(
-        seq,
-        prev_hash,
-        received_at,
-        entry,
-        record_hash(seq, prev_hash, received_at, entry),
-    )
+def make_record(
+    seq: int, prev_hash: str, received_at: str, entry: dict, entry_text: bytes | None = None
+) -> Record:
+    """Build a record and compute its hash (``entry_text``: the entry's canonical bytes, if
+    already computed)."""
+    if entry_text is None:
+        entry_hash = record_hash(seq, prev_hash, received_at, entry)
+    else:
+        entry_hash = record_hash_of_text(seq, prev_hash, received_at, entry, entry_text)
+    return Record(seq, prev_hash, received_at, entry, entry_hash)
+
+
+def record_hash_of_text(
+    seq: int, prev_hash: str, received_at: str, entry: object, entry_text: bytes
+) -> str:
+    """``record_hash`` from the entry's canonical bytes. Members of other types than a record
+    has (a malformed stored record) take the full canonicalisation, which refuses or encodes
+    them exactly."""
+    if type(seq) is int and isinstance(prev_hash, str) and isinstance(received_at, str):
+        return leaf_hash(leaf_bytes_of_text(seq, prev_hash, received_at, entry_text)).hex()
+    return leaf_hash(leaf_bytes(seq, prev_hash, received_at, entry)).hex()
 
 
 def record_from_json(data: dict) -> Record:

@@ -8,9 +8,9 @@ labelled metal: its stock is frozen until it is authorised again or ARM releases
 
 from __future__ import annotations
 
+from ledger.entry_types import Context
 from ledger.errors import forbidden
 from ledger.fairmined import LABELLED
-from ledger.machine import Context
 from ledger.types.certification import AUTHORISABLE, is_authorised, require_certified
 
 

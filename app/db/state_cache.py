@@ -11,7 +11,6 @@ every read hands the rules a fresh object to change.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -118,41 +117,7 @@ class StateCache:
             self._drop_finds({kind for kind, _, _ in writes})
             self.generation = generation
 
-    def prefetch(self, connection: Connection, keys: set[tuple[str, str]]) -> None:
-        """Under the head lock: read every object of ``keys`` not cached, in one query."""
-        with self._lock:
-            wanted = [key for key in keys if key not in self._objects]
-        if wanted:
-            rows = connection.execute(_BY_KEYS, {"keys": sorted(wanted)})
-            found = {(row.kind, row.id): row.value for row in rows}
-            for kind, key in wanted:
-                self.remember(kind, key, found.get((kind, key)))
-
     def _drop_finds(self, kinds: set[str]) -> None:
         if kinds:
             for found in [k for k in self._finds if k[0] in kinds]:
                 del self._finds[found]
-
-
-class MissProbe:
-    """A read-only ``Store`` over a cache that notes each object it lacks and calls it absent.
-
-    A dry run of the rules on it, outside the head lock, tells which objects an entry will
-    read that the cache does not hold, so the batch reads them all in one query.
-    """
-
-    def __init__(self, cache: StateCache):
-        self.cache = cache
-        self.missing: set[tuple[str, str]] = set()
-
-    def get(self, kind: str, key: str) -> dict | None:
-        hit, text = self.cache.get(kind, key)
-        if not hit:
-            self.missing.add((kind, key))
-        return json.loads(text) if text is not None else None
-
-    def find(self, kind: str, attr: str, value: str) -> list[dict]:
-        return [json.loads(text) for text in self.cache.find(kind, attr, value) or []]
-
-    def put(self, kind: str, value: dict) -> None:
-        raise TypeError("a probe is read-only")

@@ -1,4 +1,4 @@
-"""Entry types. Importing this package registers every type with ``ledger.machine``."""
+"""Entry types. Importing this package registers every type in ``ledger.entry_types``."""
 
 from ledger.types import (  # noqa: F401
     access,

@@ -12,9 +12,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import conflict, forbidden, invalid
 from ledger.fields import HASH_HEX, TEXT, Instant, Obj, Str
-from ledger.machine import Context, entry_type
 from ledger.timefmt import parse_instant
 from ledger.types.identity import REGISTRABLE_ROLES
 

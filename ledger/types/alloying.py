@@ -8,10 +8,10 @@ masses imply (fine mg × 10,000 ÷ gross mg, rounded down), so nothing can be ro
 
 from __future__ import annotations
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, forbidden
 from ledger.fields import FINENESS, HASH_HEX, LOT_ID, MASS_MG, TEXT, Obj, Str
 from ledger.lotstate import held_lot, new_lot
-from ledger.machine import Context, entry_type
 from ledger.types.lots import FORMS
 from ledger.types.transforms import derive, require_same_duties
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import (
     DEFAULT_FINE_MG_PER_MINER_YEAR,
@@ -15,7 +16,6 @@ from ledger.fairmined import (
     in_period,
 )
 from ledger.fields import PARTY_ID, TEXT, Bool, Date, Int, List, Obj, Str
-from ledger.machine import Context, entry_type
 
 METALS = ("gold", "silver", "platinum")
 CERT_ID = Str(pattern=r"[A-Z0-9][A-Z0-9-]{2,63}", max_len=64, description="certificate number")

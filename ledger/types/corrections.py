@@ -12,11 +12,11 @@ stays in the log; the lot lists each correction, and each is a finding on the lo
 from __future__ import annotations
 
 from ledger.cosign import COSIGNATURE, require_cosignature
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import fine_mg
 from ledger.fields import FINENESS, HASH_HEX, LOT_ID, MASS_MG, TEXT, Int, Obj
 from ledger.lotstate import flag, get_lot, touch
-from ledger.machine import Context, entry_type
 from ledger.origins import shrink_to
 from ledger.standing import require_standing
 from ledger.types.certification import require_certified, use_capacity

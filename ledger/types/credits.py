@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import ECOLOGICAL, LABELLED, NONE, premium_due
 from ledger.fields import HASH_HEX, LOT_ID, PARTY_ID, TEXT, Int, Obj, Str
 from ledger.lotstate import held_lot, touch
-from ledger.machine import Context, entry_type
 from ledger.origins import labelled_fine
 from ledger.standing import has_authorisation
 from ledger.types.market import rate_on

@@ -8,11 +8,11 @@ the receiver's), or ARM states it alone. The agreed mass never adds fine metal t
 from __future__ import annotations
 
 from ledger.cosign import COSIGNATURE, require_cosignature
+from ledger.entry_types import Context, entry_type
 from ledger.errors import conflict, forbidden
 from ledger.fairmined import fine_mg
 from ledger.fields import HASH_HEX, LOT_ID, MASS_MG, Obj
 from ledger.lotstate import flag, get_lot, touch
-from ledger.machine import Context, entry_type
 from ledger.origins import shrink_to
 from ledger.standing import require_standing
 from ledger.types.lots import weighing

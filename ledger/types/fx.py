@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, invalid
 from ledger.fields import CURRENCY, Date, Int, Obj
-from ledger.machine import Context, entry_type
 from ledger.money import RATE_SCALE
 from ledger.types.market import reference_price
 

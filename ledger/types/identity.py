@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.entry import verify_entry_signature
+from ledger.entry_types import GENESIS, Context, entry_type
 from ledger.errors import conflict, forbidden, invalid
 from ledger.fields import (
     COUNTRY,
@@ -17,7 +18,6 @@ from ledger.fields import (
     Str,
 )
 from ledger.keys import PublicKey
-from ledger.machine import GENESIS, Context, entry_type
 from ledger.types.market import RATE, put_rate
 from ledger.types.witness_keys import is_witness_key
 

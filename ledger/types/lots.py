@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import ECOLOGICAL, LABELLED, NONE, fine_mg, is_ecological_process
 from ledger.fields import (
@@ -18,7 +19,6 @@ from ledger.fields import (
     Str,
 )
 from ledger.lotstate import flag, get_lot, held_lot, new_lot, require_premiums_settled, touch
-from ledger.machine import Context, entry_type
 from ledger.origins import labelled_fine, shrink_to
 from ledger.standing import require_standing
 from ledger.types.certification import (

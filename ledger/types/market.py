@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, invalid
 from ledger.fairmined import ECOLOGICAL, FAIRMINED, in_period
 from ledger.fields import CURRENCY, MONEY, Date, Int, Obj, Str
-from ledger.machine import Context, entry_type
 from ledger.types.certification import METALS
 
 RATE = Obj(

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import LABELLED, NONE
 from ledger.fields import HASH_HEX, LOT_ID, TEXT, Int, Obj, Str
 from ledger.lotstate import held_lot, require_premiums_settled, touch
-from ledger.machine import Context, entry_type
 from ledger.origins import apportion, labelled_fine
 from ledger.standing import has_authorisation
 from ledger.types.certification import METALS

@@ -11,10 +11,10 @@ mines, their certification bodies, ARM).
 
 from __future__ import annotations
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import conflict, forbidden
 from ledger.fields import LOT_ID, Obj
 from ledger.lotstate import get_lot
-from ledger.machine import Context, entry_type
 
 
 def is_public(lot: dict) -> bool:

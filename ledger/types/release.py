@@ -9,11 +9,11 @@ weighing dispute is settled first.
 
 from __future__ import annotations
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import LABELLED
 from ledger.fields import HASH_HEX, LOT_ID, PARTY_ID, TEXT, Obj
 from ledger.lotstate import flag, get_lot, require_premiums_settled
-from ledger.machine import Context, entry_type
 from ledger.standing import has_authorisation
 
 

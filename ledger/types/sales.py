@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ledger import terms
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import LABELLED, fine_mg, premium_due
 from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, Date, Obj, Str
 from ledger.lotstate import flag, held_lot, require_premiums_settled, touch
-from ledger.machine import Context, entry_type
 from ledger.money import floor_price
 from ledger.origins import labelled_fine
 from ledger.types.certification import is_authorised, require_certified

@@ -7,11 +7,11 @@ unlabelled metal gives no label).
 
 from __future__ import annotations
 
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fairmined import LABELLED, combined_claim, fine_mg
 from ledger.fields import FINENESS, HASH_HEX, LOT_ID, MASS_MG, TEXT, Int, List, Obj, Str
 from ledger.lotstate import held_lot, new_lot, touch
-from ledger.machine import Context, entry_type
 from ledger.origins import apportion, combined, scaled
 from ledger.types.lots import FORMS
 

@@ -11,9 +11,9 @@ service checks posted cosignatures against; verifiers take them out of band (``-
 from __future__ import annotations
 
 from ledger.checkpoint import parse_cosigner_key
+from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fields import PARTY_ID, TEXT, Obj, Str
-from ledger.machine import Context, entry_type
 from ledger.types.access import ALL_ROLES
 from ledger.types.witness_keys import META_ID, witnesses
 

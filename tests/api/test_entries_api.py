@@ -319,3 +319,10 @@ def test_unknown_routes_and_records_are_problems(world, client):
     _assert_problem(client.get("/api/v1/nothing-here"), 404, "not-found")
     _assert_problem(client.get("/api/v1/log?limit=0"), 422, "invalid-request")
     _assert_problem(client.delete("/api/v1/entries"), 405, "method-not-allowed")
+
+
+@pytest.mark.parametrize("size", [0, 2**63, 76224391447467704320])
+def test_a_proof_at_a_size_no_log_can_reach_is_a_client_error(world, client, size):
+    """Sizes beyond what a BIGINT column holds never reach a query (no 500)."""
+    answer = client.get(f"/api/v1/proofs/inclusion/1?size={size}")
+    _assert_problem(answer, 422, "invalid-request")

@@ -1,7 +1,7 @@
-"""Entries that read what an earlier entry of the same group-commit batch wrote.
+"""Entries that read what an earlier entry of the same batch wrote.
 
 The batch is admitted as one transaction (``Appender._admit`` on a list of jobs, exactly as the
-leader runs it): a certificate and the registrations it allows, the second of which would
+writer thread runs it): a certificate and the registrations it allows, the second of which would
 exceed the certificate's capacity counted with the first. Each entry sees the batch so far, so
 the first registration is accepted, the second refused ``capacity-exceeded``, the third (within
 what is left) accepted; all of it on SQLite and PostgreSQL, and the replay agrees.
@@ -18,8 +18,8 @@ from app.appender import appender_for
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
-from app.group_commit import Job
 from app.integrity import verify_log
+from app.writer import Job
 from ledger.errors import LedgerError
 from ledger.fairmined import certificate_year
 

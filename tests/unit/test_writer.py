@@ -1,4 +1,4 @@
-"""Leader/follower batching: every item processed once, in order, with its own outcome."""
+"""The writer thread: every item processed once, in order, with its own outcome."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.group_commit import GroupCommit, Job
+from app.writer import Job, Writer
 
 
 def _record_batches(delay: float = 0.0):
@@ -33,11 +33,11 @@ def _record_batches(delay: float = 0.0):
 
 def test_concurrent_items_are_batched_and_each_gets_its_own_outcome():
     batches, process = _record_batches(delay=0.01)
-    group = GroupCommit(process, max_batch=8)
+    writer = Writer(process, max_batch=8)
 
     def submit(item: int):
         try:
-            return group.submit(item)
+            return writer.submit(item)
         except ValueError as exc:
             return str(exc)
 
@@ -53,81 +53,66 @@ def test_concurrent_items_are_batched_and_each_gets_its_own_outcome():
 
 def test_items_of_one_thread_keep_their_order():
     batches, process = _record_batches()
-    group = GroupCommit(process)
+    writer = Writer(process)
     for item in (1, 2, 4, 5, 6):
-        assert group.submit(item) == item * 10
+        assert writer.submit(item) == item * 10
     with pytest.raises(ValueError, match="refused 3"):
-        group.submit(3)
+        writer.submit(3)
     assert [item for batch in batches for item in batch] == [1, 2, 4, 5, 6, 3]
 
 
 def test_an_exception_fails_every_unsettled_job_of_the_batch_and_the_next_batch_runs():
     calls = []
+    release = threading.Event()
+    first = threading.Event()
 
     def process(jobs: list[Job]) -> None:
         calls.append(len(jobs))
+        if jobs[0].item == "a":
+            first.set()
+            release.wait(5)
         jobs[0].succeed("kept")
         if len(jobs) > 1:
             raise ConnectionError("database went away")
 
-    group = GroupCommit(process)
-    release = threading.Event()
-    first = threading.Event()
-
-    def slow_first(jobs):
-        first.set()
-        release.wait(5)
-        process(jobs)
-
-    group.process = slow_first
+    writer = Writer(process)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        leader = pool.submit(group.submit, "a")
+        first_job = pool.submit(writer.submit, "a")
         first.wait(5)
-        followers = [pool.submit(group.submit, x) for x in "bcd"]
+        followers = [pool.submit(writer.submit, x) for x in "bcd"]
         time.sleep(0.05)  # they queue behind the running batch
-        group.process = process
         release.set()
-        assert leader.result(5) == "kept"
+        assert first_job.result(5) == "kept"
         outcomes = []
         for future in followers:
             try:
                 outcomes.append(future.result(5))
             except ConnectionError as exc:
                 outcomes.append(str(exc))
-    # The first batch held only "a"; the followers formed the second batch, which failed
-    # after settling its first job: the others got the error.
+    # The first batch held only "a"; the others formed the second batch, which failed
+    # after settling its first job: the rest got the error.
     assert calls == [1, 3]
     assert outcomes == ["kept", "database went away", "database went away"]
+    assert writer.submit("e") == "kept", "the writer outlives a failed batch"
 
 
-def test_a_leader_does_not_serve_other_batches_before_returning_its_own_result():
-    """Under constant load, the thread that led a batch returns once its own item is done."""
+def test_a_job_left_unsettled_gets_an_error_rather_than_waiting_for_ever():
+    writer = Writer(lambda jobs: None)
+    with pytest.raises(RuntimeError, match="without an outcome"):
+        writer.submit("x")
 
+
+def test_an_idle_writer_ends_and_the_next_submission_starts_another():
     def process(jobs: list[Job]) -> None:
-        time.sleep(0.005)
         for job in jobs:
-            job.succeed(job.item)
+            job.succeed(threading.current_thread())
 
-    group = GroupCommit(process, max_batch=1)
-    stop = threading.Event()
-
-    def load():
-        n = 0
-        while not stop.is_set():
-            group.submit(f"load-{n}")
-            n += 1
-
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        loaders = [pool.submit(load) for _ in range(4)]
-        time.sleep(0.02)
-        started = time.monotonic()
-        assert group.submit("mine") == "mine"
-        waited = time.monotonic() - started
-        stop.set()
-        for future in loaders:
-            future.result(5)
-    # Four other submitters, one item per batch: at most a few batches ahead of ours.
-    assert waited < 0.5
+    writer = Writer(process, idle=0.2)
+    first = writer.submit(1)
+    first.join(5)
+    assert not first.is_alive()
+    second = writer.submit(2)
+    assert second is not first
 
 
 def test_outcome_of_a_failed_job_raises_its_error():
