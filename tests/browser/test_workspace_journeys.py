@@ -265,7 +265,7 @@ def test_the_refiner_receives_assays_refines_and_ships(chain, live_server, pw_pa
     assert chain.get("lot", "BAR-SR-0001")["incoming_to"] == "jeweller-oro-verde"
 
 
-def test_the_jeweller_receives_splits_and_claims(chain, live_server, pw_page):
+def test_the_jeweller_receives_alloys_splits_and_claims(chain, live_server, pw_page):
     chain.settle_and_ship_to_refiner()
     chain.lot_op("refiner-alpes", "lot.received", SANTA_ROSA_LOT, gross_mg=1_249_700)
     chain.state(
@@ -290,11 +290,19 @@ def test_the_jeweller_receives_splits_and_claims(chain, live_server, pw_page):
     ws.fill({"/gross_mg": "1094"})
     assert ws.sign()["seq"]
 
-    ws.open("#holdings tr[data-lot='BAR-SR-0001'] a[href*='lot.split']")
+    # 1,093.890 g of fine gold made 18k (750.0): 1,458.520 g of alloy, the same fine gold.
+    ws.open("#holdings tr[data-lot='BAR-SR-0001'] a[href*='lot.alloyed']")
+    ws.load_key()
+    ws.fill({"/output/lot_id": "ALLOY-SR-0001", "/output/gross_mg": "1458.52"})
+    ws.fill({"/output/fineness": "750.0", "/alloy": "copper and silver"})
+    ws.field("/output/form", "select").select_option("semi_finished")
+    assert ws.sign()["seq"]
+
+    ws.open("#holdings tr[data-lot='ALLOY-SR-0001'] a[href*='lot.split']")
     ws.load_key()
     ws.fill({"/outputs/0/lot_id": "RING-SR-0001", "/outputs/0/gross_mg": "6"})
     ws.field("/outputs/0/form", "select").select_option("jewellery")
-    ws.fill({"/outputs/1/lot_id": "STOCK-SR-0001", "/outputs/1/gross_mg": "1088"})
+    ws.fill({"/outputs/1/lot_id": "STOCK-SR-0001", "/outputs/1/gross_mg": "1452.52"})
     assert ws.sign()["seq"]
 
     ws.open("#holdings tr[data-lot='RING-SR-0001'] a[href*='lot.claimed']")
@@ -304,10 +312,15 @@ def test_the_jeweller_receives_splits_and_claims(chain, live_server, pw_page):
 
     entries = chain.since(before)
     chain.assert_signed_by(
-        entries, "jeweller-oro-verde", ["lot.received", "lot.split", "lot.claimed"]
+        entries, "jeweller-oro-verde", ["lot.received", "lot.alloyed", "lot.split", "lot.claimed"]
     )
-    assert [o["gross_mg"] for o in entries[1]["body"]["outputs"]] == [6_000, 1_088_000]
+    alloyed = entries[1]["body"]["output"]
+    assert (alloyed["gross_mg"], alloyed["fineness"]) == (1_458_520, 7_500)
+    bar, alloy = chain.get("lot", "BAR-SR-0001"), chain.get("lot", "ALLOY-SR-0001")
+    assert alloy["fine_mg"] == bar["fine_mg"]  # alloying adds metal, never fine gold
+    assert [o["gross_mg"] for o in entries[2]["body"]["outputs"]] == [6_000, 1_452_520]
     ring = chain.get("lot", "RING-SR-0001")
+    assert ring["fineness"] == 7_500
     assert ring["claimed_by"] == "jeweller-oro-verde"
     assert ring["product"] == "Anillo Fairmined de oro, 18k — «Santa Rosa»"
 
