@@ -31,6 +31,14 @@ def _record_batches(delay: float = 0.0):
     return batches, process
 
 
+def _until(condition, timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` holds (a busy machine may be slow to run the submitters)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.001)
+
+
 def test_concurrent_items_are_batched_and_each_gets_its_own_outcome():
     batches, process = _record_batches(delay=0.01)
     writer = Writer(process, max_batch=8)
@@ -80,7 +88,7 @@ def test_an_exception_fails_every_unsettled_job_of_the_batch_and_the_next_batch_
         first_job = pool.submit(writer.submit, "a")
         first.wait(5)
         followers = [pool.submit(writer.submit, x) for x in "bcd"]
-        time.sleep(0.05)  # they queue behind the running batch
+        _until(lambda: writer._queue.qsize() == 3)  # they queue behind the running batch
         release.set()
         assert first_job.result(5) == "kept"
         outcomes = []
