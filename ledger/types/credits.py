@@ -12,16 +12,14 @@ the mine; the credits move or are retired only once it is paid and confirmed.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
-from ledger.fairmined import ECOLOGICAL, LABELLED, NONE, premium_due
+from ledger.fairmined import ECOLOGICAL, LABELLED, NONE
 from ledger.fields import HASH_HEX, LOT_ID, PARTY_ID, TEXT, Int, Obj, Str
 from ledger.lotstate import held_lot, touch
+from ledger.obligations import new_obligation
 from ledger.origins import labelled_fine
 from ledger.standing import has_authorisation
-from ledger.types.market import rate_on
 
 MG_PER_CREDIT = 1_000
 BATCH_ID = Str(pattern=r"FMC-[A-Z0-9][A-Z0-9-]{0,59}", max_len=64, description="credit batch")
@@ -77,36 +75,15 @@ def credits_issued(ctx: Context) -> None:
     _require_holder(ctx, body["buyer"], "/body/buyer")
     if body["buyer"] == ctx.actor["id"]:
         raise invalid("the credits' buyer is another party", "/body/buyer")
-    rate = rate_on(ctx, lot["metal"], lot["claim"])
-    params = ctx.store.get("meta", "ledger")["params"]
-    obligation = {
-        "id": f"PRM-{ctx.seq}",
-        "lot": lot["id"],
-        "asmo": ctx.actor["id"],
-        "payer": body["buyer"],
-        "payer_role": "credit_buyer",
-        "metal": lot["metal"],
-        "certification": lot["claim"],
-        "kind": "credit",
-        "batch": body["batch_id"],
-        "fine_mg": fine,
-        "rate_id": rate["id"],
-        "rate_per_kg": rate["amount_per_kg"],
-        "currency": rate["currency"],
-        "due": premium_due(fine, rate["amount_per_kg"]),
-        "paid": 0,
-        "confirmed": 0,
-        "sold_on": ctx.day.isoformat(),
-        "due_by": (ctx.day + timedelta(days=params["premium_overdue_days"])).isoformat(),
-        "sale_seq": ctx.seq,
-        "payments": [],
-        "confirmations": [],
-        "settled_fine_mg": None,  # whole credits: no settlement assay
-        "settled_seq": None,
-        "credit": 0,
-        "credit_fine_mg": 0,
-        "top_ups": [],
-    }
+    obligation = new_obligation(  # whole credits: no settlement assay follows
+        ctx,
+        lot,
+        payer=body["buyer"],
+        payer_role="credit_buyer",
+        kind="credit",
+        fine=fine,
+        batch=body["batch_id"],
+    )
     ctx.store.put("obligation", obligation)
     ctx.store.put(
         "credit_batch",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from ledger import terms
 from ledger.entry_types import Context, entry_type
@@ -11,10 +11,10 @@ from ledger.fairmined import LABELLED, fine_mg, premium_due
 from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MONEY, PARTY_ID, Date, Obj, Str
 from ledger.lotstate import flag, held_lot, require_premiums_settled, touch
 from ledger.money import floor_price
+from ledger.obligations import new_obligation
 from ledger.origins import labelled_fine
 from ledger.types.certification import is_authorised, require_certified
 from ledger.types.fx import FloorReference, floor_reference
-from ledger.types.market import rate_on
 
 OBLIGATION_ID = Str(pattern=r"PRM-[0-9]{1,15}", max_len=20, description="premium obligation")
 
@@ -96,35 +96,14 @@ def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
                 f"{reference.day}{_converted(reference)}",
                 pointer="/private/price",
             )
-    rate = rate_on(ctx, lot["metal"], lot["claim"])
-    fine = labelled_fine(lot)
-    obligation = {
-        "id": f"PRM-{ctx.seq}",
-        "lot": lot["id"],
-        "asmo": ctx.actor["id"],
-        "payer": body["buyer"],
-        "payer_role": "first_buyer",
-        "metal": lot["metal"],
-        "certification": lot["claim"],
-        "kind": "sale",
-        "fine_mg": fine,
-        "rate_id": rate["id"],
-        "rate_per_kg": rate["amount_per_kg"],
-        "currency": rate["currency"],
-        "due": premium_due(fine, rate["amount_per_kg"]),
-        "paid": 0,
-        "confirmed": 0,
-        "sold_on": ctx.day.isoformat(),
-        "due_by": (ctx.day + timedelta(days=params["premium_overdue_days"])).isoformat(),
-        "sale_seq": ctx.seq,
-        "payments": [],
-        "confirmations": [],
-        "settled_fine_mg": None,
-        "settled_seq": None,
-        "credit": 0,
-        "credit_fine_mg": 0,
-        "top_ups": [],
-    }
+    obligation = new_obligation(
+        ctx,
+        lot,
+        payer=body["buyer"],
+        payer_role="first_buyer",
+        kind="sale",
+        fine=labelled_fine(lot),
+    )
     ctx.store.put("obligation", obligation)
     lot["obligations"] = sorted({*lot["obligations"], obligation["id"]})
     return obligation["id"]
