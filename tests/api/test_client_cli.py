@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-from werkzeug.serving import make_server
-
 from ledger.client import main
-
-
-@pytest.fixture
-def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 def test_a_token_issued_from_the_shell_opens_the_partys_reads(

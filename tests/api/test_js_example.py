@@ -7,12 +7,10 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "sign-entry.mjs"
@@ -60,17 +58,6 @@ def test_the_javascript_example_reproduces_every_vector():
         assert made["key_id"] == vectors["keys"][case["key"]]["key_id"]
         assert made["signature"] == case["entry"]["signature"]
     assert produced["commitments"] == [t["commitment"] for t in vectors["terms"]]
-
-
-@pytest.fixture
-def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 def test_the_service_accepts_an_entry_the_example_signs(world, served, client, tmp_path):

@@ -4,13 +4,11 @@ type, refusals shown as title, detail and member, ``--dry-run``, ``--json`` and 
 from __future__ import annotations
 
 import json
-import threading
 
 import click
 import pytest
 from click.testing import CliRunner
 from support import Supply
-from werkzeug.serving import make_server
 
 from ledger.cli import cli
 from ledger.cli.generic import entry_command
@@ -18,17 +16,6 @@ from ledger.entry import verify_entry_signature
 from ledger.fields import Bool, List, Obj
 from ledger.machine import REGISTRY
 from ledger.timefmt import now
-
-
-@pytest.fixture
-def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 @pytest.fixture
