@@ -8,12 +8,14 @@ admits entries through the registry. Rules and their shared checks import this m
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ledger.fields import Obj
+from ledger.projections import Actor, JSONObject
 from ledger.record import Record
-from ledger.state import Overlay
+from ledger.state import Store
 from ledger.timefmt import parse_instant
 
 GENESIS = "ledger.genesis"
@@ -23,12 +25,12 @@ GENESIS = "ledger.genesis"
 class Context:
     """What a rule sees while it applies one entry."""
 
-    store: Overlay
-    entry: dict
-    body: dict
-    actor: dict
+    store: Store
+    entry: JSONObject
+    body: JSONObject
+    actor: Actor
     record: Record
-    private: dict | None = None
+    private: JSONObject | None = None
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -53,6 +55,9 @@ class Context:
         self.flags.append(code)
 
 
+Rule = Callable[[Context], None]
+
+
 @dataclass(frozen=True)
 class EntryType:
     """One kind of statement: who may make it, its body, and its rules."""
@@ -60,7 +65,7 @@ class EntryType:
     name: str
     body: Obj
     roles: frozenset[str]
-    rule: Callable[[Context], None]
+    rule: Rule
     summary: str
     private: Obj | None = None
 
@@ -68,13 +73,15 @@ class EntryType:
 REGISTRY: dict[str, EntryType] = {}
 
 
-def entry_type(name: str, body: Obj, roles: set[str], summary: str, private: Obj | None = None):
+def entry_type(
+    name: str, body: Obj, roles: AbstractSet[str], summary: str, private: Obj | None = None
+) -> Callable[[Rule], Rule]:
     """Register the decorated function as the rule of entry type ``name``.
 
     ``private`` is the schema of unsigned data submitted beside the entry (see ``ledger.terms``).
     """
 
-    def register(rule: Callable[[Context], None]) -> Callable[[Context], None]:
+    def register(rule: Rule) -> Rule:
         if name in REGISTRY:
             raise RuntimeError(f"entry type {name} registered twice")
         REGISTRY[name] = EntryType(name, body, frozenset(roles), rule, summary, private)

@@ -11,8 +11,10 @@ when the whole entry has been accepted, so a refusal leaves nothing behind.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from typing import Protocol
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Literal, Protocol, overload
+
+from ledger.projections import Certificate, JSONObject, Key, Lot, Obligation, Party
 
 # kind -> attributes that can be searched with ``find``. An attribute holding a list is indexed
 # under each of its items.
@@ -37,19 +39,47 @@ INDEXES: dict[str, tuple[str, ...]] = {
 
 
 class Store(Protocol):
-    """What the rules need from storage."""
+    """What the rules need from storage.
 
-    def get(self, kind: str, key: str) -> dict | None:
+    Reads of the main kinds are typed with their projection (``ledger.projections``); other
+    kinds are untyped JSON objects.
+    """
+
+    @overload
+    def get(self, kind: Literal["lot"], key: str) -> Lot | None: ...
+    @overload
+    def get(self, kind: Literal["obligation"], key: str) -> Obligation | None: ...
+    @overload
+    def get(self, kind: Literal["party"], key: str) -> Party | None: ...
+    @overload
+    def get(self, kind: Literal["key"], key: str) -> Key | None: ...
+    @overload
+    def get(self, kind: Literal["certificate"], key: str) -> Certificate | None: ...
+    @overload
+    def get(self, kind: str, key: str) -> Any: ...
+    def get(self, kind: str, key: str) -> Any:
         """The object, or None."""
 
-    def put(self, kind: str, value: dict) -> None:
+    def put(self, kind: str, value: Mapping[str, Any]) -> None:
         """Create or replace an object; its key is ``value["id"]``."""
 
-    def find(self, kind: str, attr: str, value: str) -> list[dict]:
+    @overload
+    def find(self, kind: Literal["lot"], attr: str, value: str) -> list[Lot]: ...
+    @overload
+    def find(self, kind: Literal["obligation"], attr: str, value: str) -> list[Obligation]: ...
+    @overload
+    def find(self, kind: Literal["party"], attr: str, value: str) -> list[Party]: ...
+    @overload
+    def find(self, kind: Literal["key"], attr: str, value: str) -> list[Key]: ...
+    @overload
+    def find(self, kind: Literal["certificate"], attr: str, value: str) -> list[Certificate]: ...
+    @overload
+    def find(self, kind: str, attr: str, value: str) -> list[Any]: ...
+    def find(self, kind: str, attr: str, value: str) -> list[Any]:
         """Objects of ``kind`` whose indexed ``attr`` equals (or, for a list, contains) value."""
 
 
-def clone(value):
+def clone(value: Any) -> Any:
     """A deep copy of a JSON-like value (dicts, lists and immutable scalars), quickly."""
     if isinstance(value, dict):
         return {key: clone(item) for key, item in value.items()}
@@ -58,7 +88,7 @@ def clone(value):
     return value
 
 
-def index_values(kind: str, value: dict) -> Iterator[tuple[str, str]]:
+def index_values(kind: str, value: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """The ``(attr, value)`` index rows of an object."""
     for attr in INDEXES.get(kind, ()):
         found = value.get(attr)
@@ -69,17 +99,17 @@ def index_values(kind: str, value: dict) -> Iterator[tuple[str, str]]:
 
 
 class MemoryStore:
-    """A store held in dictionaries."""
+    """A store held in dictionaries (a ``Store``: its reads are typed by that protocol)."""
 
     def __init__(self) -> None:
-        self.objects: dict[str, dict[str, dict]] = defaultdict(dict)
+        self.objects: dict[str, dict[str, JSONObject]] = defaultdict(dict)
         self._index: dict[tuple[str, str, str], set[str]] = defaultdict(set)
 
-    def get(self, kind: str, key: str) -> dict | None:
+    def get(self, kind: str, key: str) -> Any:
         found = self.objects[kind].get(key)
         return clone(found) if found is not None else None
 
-    def put(self, kind: str, value: dict) -> None:
+    def put(self, kind: str, value: Mapping[str, Any]) -> None:
         key = value["id"]
         old = self.objects[kind].get(key)
         if old is not None:
@@ -89,32 +119,33 @@ class MemoryStore:
         for attr, item in index_values(kind, value):
             self._index[(kind, attr, item)].add(key)
 
-    def find(self, kind: str, attr: str, value: str) -> list[dict]:
+    def find(self, kind: str, attr: str, value: str) -> list[Any]:
         keys = sorted(self._index.get((kind, attr, value), ()))
         return [clone(self.objects[kind][k]) for k in keys]
 
-    def dump(self) -> dict[str, dict[str, dict]]:
+    def dump(self) -> dict[str, dict[str, JSONObject]]:
         """Every object, by kind and key (used to compare projections)."""
         return {kind: dict(objs) for kind, objs in self.objects.items() if objs}
 
 
 class Overlay:
-    """Buffers writes over a store; ``writes`` is what to persist once the entry is accepted."""
+    """Buffers writes over a store; ``writes`` is what to persist once the entry is accepted.
+    (A ``Store``: its reads are typed by that protocol.)"""
 
     def __init__(self, base: Store) -> None:
         self.base = base
-        self.writes: dict[tuple[str, str], dict] = {}
+        self.writes: dict[tuple[str, str], JSONObject] = {}
 
-    def get(self, kind: str, key: str) -> dict | None:
+    def get(self, kind: str, key: str) -> Any:
         if (kind, key) in self.writes:
             return clone(self.writes[(kind, key)])
         return self.base.get(kind, key)
 
-    def put(self, kind: str, value: dict) -> None:
+    def put(self, kind: str, value: Mapping[str, Any]) -> None:
         self.writes[(kind, value["id"])] = clone(value)
 
-    def find(self, kind: str, attr: str, value: str) -> list[dict]:
-        found = {}
+    def find(self, kind: str, attr: str, value: str) -> list[Any]:
+        found: dict[str, JSONObject] = {}
         for obj in self.base.find(kind, attr, value):
             found[obj["id"]] = obj
         for (k, key), obj in self.writes.items():
@@ -131,6 +162,6 @@ class Overlay:
         for (kind, _key), value in self.writes.items():
             store.put(kind, value)
 
-    def items(self) -> Iterable[tuple[str, str, dict]]:
+    def items(self) -> Iterable[tuple[str, str, JSONObject]]:
         for (kind, key), value in self.writes.items():
             yield kind, key, value
