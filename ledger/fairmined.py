@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from ledger.projections import Certificate, Processing
+
 MG_PER_KG = 1_000_000
 BP = 10_000
 # 1 troy ounce = 31.1034768 g = 311034768 / 10**7 g.
@@ -62,19 +64,19 @@ def combined_claim(claims: list[str]) -> str:
     return max(claims, key=CLAIM_ORDER.index)
 
 
-def is_ecological_process(processing: dict) -> bool:
+def is_ecological_process(processing: Processing) -> bool:
     """Ecological Gold: no mercury, no cyanide, gravimetric processing only."""
     return (
         not processing["mercury"] and not processing["cyanide"] and processing["gravimetric_only"]
     )
 
 
-def covers(certificate: dict, metal: str, claim: str) -> bool:
+def covers(certificate: Certificate, metal: str, claim: str) -> bool:
     """Whether a certificate's scope covers ``metal`` with this claim."""
     return metal in certificate["metals"] and (claim != ECOLOGICAL or certificate["ecological"])
 
 
-def certificate_problem(certificate: dict, day: date) -> str | None:
+def certificate_problem(certificate: Certificate, day: date) -> str | None:
     """Why a certificate is not active on ``day`` (a stable code), or None if it is."""
     if certificate["status"] == "withdrawn":
         return "certificate-withdrawn"

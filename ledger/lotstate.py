@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, Unpack
+
 from ledger.entry_types import Context
 from ledger.errors import LedgerError, conflict, forbidden
 from ledger.fairmined import LABELLED, fine_mg
+from ledger.projections import Lot, LotOptional
 from ledger.standing import require_standing
 
 
-def get_lot(ctx: Context, lot_id: str, pointer: str = "/body/lot_id") -> dict:
+def get_lot(ctx: Context, lot_id: str, pointer: str = "/body/lot_id") -> Lot:
     """The lot, or ``unknown-lot``."""
     lot = ctx.store.get("lot", lot_id)
     if lot is None:
@@ -16,7 +19,7 @@ def get_lot(ctx: Context, lot_id: str, pointer: str = "/body/lot_id") -> dict:
     return lot
 
 
-def held_lot(ctx: Context, lot_id: str, lot_head: str, pointer: str = "/body/lot_id") -> dict:
+def held_lot(ctx: Context, lot_id: str, lot_head: str, pointer: str = "/body/lot_id") -> Lot:
     """A lot the actor holds, unchanged since the actor last saw it (``lot_head``)."""
     lot = get_lot(ctx, lot_id, pointer)
     if lot["holder"] != ctx.actor["id"]:
@@ -29,18 +32,18 @@ def held_lot(ctx: Context, lot_id: str, lot_head: str, pointer: str = "/body/lot
         raise conflict("lot-in-transit", f"{lot_id} is in transit to {lot['incoming_to']}")
     if lot["status"] != "held":
         raise conflict("lot-not-active", f"{lot_id} is {lot['status']}")
-    if lot.get("dispute") is not None:
+    dispute = lot.get("dispute")
+    if dispute is not None:
         raise conflict(
             "weight-dispute",
             f"{lot_id} is held until its weighing dispute is reconciled "
-            f"(shipped {lot['dispute']['shipped_mg']} mg, received "
-            f"{lot['dispute']['received_mg']} mg)",
+            f"(shipped {dispute['shipped_mg']} mg, received {dispute['received_mg']} mg)",
         )
     require_standing(ctx, lot, "act on")
     return lot
 
 
-def touch(ctx: Context, lot: dict) -> None:
+def touch(ctx: Context, lot: Lot) -> None:
     """Make this entry the lot's head, count its actor among the lot's custodians, store it."""
     lot["head"] = ctx.entry_hash
     lot["history"].append(ctx.seq)
@@ -59,12 +62,12 @@ def new_lot(
     fineness: int,
     claim: str,
     fine: int | None = None,
-    **extra,
-) -> dict:
+    **extra: Unpack[LotOptional],
+) -> Lot:
     """A lot created by this entry, held by the actor (refusing a reused id)."""
     if ctx.store.get("lot", lot_id) is not None:
         raise conflict("lot-exists", f"lot {lot_id} already exists")
-    lot = {
+    lot: Lot = {
         "id": lot_id,
         "metal": metal,
         "form": form,
@@ -94,12 +97,13 @@ def new_lot(
     return lot
 
 
-def require_premiums_settled(ctx: Context, lot: dict, action: str) -> None:
+def require_premiums_settled(ctx: Context, lot: Lot, action: str) -> None:
     """A labelled lot moves past its first buyer only when every upstream premium is confirmed."""
     if lot["claim"] not in LABELLED:
         return
     for obligation_id in lot["obligations"]:
         obligation = ctx.store.get("obligation", obligation_id)
+        assert obligation is not None  # a lot names only obligations that exist
         if obligation["confirmed"] < obligation["due"]:
             state = "unpaid" if obligation["paid"] < obligation["due"] else "unconfirmed"
             raise LedgerError(
@@ -110,7 +114,7 @@ def require_premiums_settled(ctx: Context, lot: dict, action: str) -> None:
             )
 
 
-def flag(ctx: Context, code: str, lot_id: str, detail: str, **data) -> None:
+def flag(ctx: Context, code: str, lot_id: str, detail: str, **data: Any) -> None:
     """Record a finding (non-blocking) against a lot."""
     number = len(ctx.flags) + 1
     ctx.flag(code)

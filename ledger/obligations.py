@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Unpack
 
 from ledger.entry_types import Context
 from ledger.fairmined import premium_due
+from ledger.projections import Lot, Obligation, ObligationKind, ObligationOptional
 from ledger.types.market import rate_on
 
 
 def new_obligation(
-    ctx: Context, lot: dict, *, payer: str, payer_role: str, kind: str, fine: int, **extra
-) -> dict:
+    ctx: Context,
+    lot: Lot,
+    *,
+    payer: str,
+    payer_role: str,
+    kind: ObligationKind,
+    fine: int,
+    **extra: Unpack[ObligationOptional],
+) -> Obligation:
     """The obligation this entry creates for ``fine`` mg of ``lot``'s metal, owed by ``payer``
     to the acting mine at the rate in force today (``no-premium-rate`` where ARM set none)."""
     rate = rate_on(ctx, lot["metal"], lot["claim"])

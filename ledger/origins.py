@@ -10,16 +10,17 @@ downstream never exceeds the fine metal it sold with its premium owed.
 from __future__ import annotations
 
 from ledger.fairmined import LABELLED
+from ledger.projections import Lot
 
 
-def labelled_fine(lot: dict) -> int:
+def labelled_fine(lot: Lot) -> int:
     """The labelled fine metal in ``lot``, mg (0 for unlabelled metal)."""
     if lot["claim"] not in LABELLED:
         return 0
     return sum(lot["origin_fine"].values())
 
 
-def combined(lots: list[dict]) -> dict[str, int]:
+def combined(lots: list[Lot]) -> dict[str, int]:
     """The origin shares of ``lots`` added up."""
     total: dict[str, int] = {}
     for lot in lots:
@@ -60,7 +61,7 @@ def apportion(origin: dict[str, int], capacities: list[int]) -> list[dict[str, i
     return [{mine: mg for mine, mg in part.items() if mg} for part in parts]
 
 
-def shrink_to(lot: dict, fine: int) -> None:
+def shrink_to(lot: Lot, fine: int) -> None:
     """Lower the lot's fine metal to ``fine`` mg if it holds more; origin shares shrink to fit."""
     held = sum(lot["origin_fine"].values())
     lot["fine_mg"] = min(lot["fine_mg"], fine)

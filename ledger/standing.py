@@ -11,15 +11,16 @@ from __future__ import annotations
 from ledger.entry_types import Context
 from ledger.errors import forbidden
 from ledger.fairmined import LABELLED
+from ledger.projections import Actor, Lot
 from ledger.types.certification import AUTHORISABLE, is_authorised, require_certified
 
 
-def has_authorisation(ctx: Context, party: dict) -> bool:
+def has_authorisation(ctx: Context, party: Actor) -> bool:
     """Whether ``party`` holds any active Fairmined authorisation on the entry's day."""
     return any(is_authorised(ctx, party["id"], role) for role in AUTHORISABLE)
 
 
-def require_standing(ctx: Context, lot: dict, action: str) -> None:
+def require_standing(ctx: Context, lot: Lot, action: str) -> None:
     """Refuse unless the actor may act on labelled ``lot`` today (unlabelled metal: no duty)."""
     if lot["claim"] not in LABELLED:
         return
