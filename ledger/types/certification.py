@@ -16,13 +16,14 @@ from ledger.fairmined import (
     in_period,
 )
 from ledger.fields import PARTY_ID, TEXT, Bool, Date, Int, List, Obj, Str
+from ledger.projections import Certificate, Party
 
 METALS = ("gold", "silver", "platinum")
 CERT_ID = Str(pattern=r"[A-Z0-9][A-Z0-9-]{2,63}", max_len=64, description="certificate number")
 AUTHORISABLE = ("first_buyer", "supplier", "licensee")
 
 
-def _party_with_role(ctx: Context, party_id: str, role: str, pointer: str) -> dict:
+def _party_with_role(ctx: Context, party_id: str, role: str, pointer: str) -> Party:
     party = ctx.store.get("party", party_id)
     if party is None:
         raise invalid(f"no registered party {party_id!r}", pointer)
@@ -31,7 +32,7 @@ def _party_with_role(ctx: Context, party_id: str, role: str, pointer: str) -> di
     return party
 
 
-def _own_certificate(ctx: Context) -> dict:
+def _own_certificate(ctx: Context) -> Certificate:
     certificate = ctx.store.get("certificate", ctx.body["certificate_id"])
     if certificate is None:
         raise invalid("no such certificate", "/body/certificate_id")
@@ -40,7 +41,7 @@ def _own_certificate(ctx: Context) -> dict:
     return certificate
 
 
-def _set_status(ctx: Context, certificate: dict, status: str) -> None:
+def _set_status(ctx: Context, certificate: Certificate, status: str) -> None:
     certificate["status"] = status
     certificate["history"].append(
         {"seq": ctx.seq, "status": status, "reason": ctx.body.get("reason")}
@@ -150,7 +151,7 @@ def certificate_withdrawn(ctx: Context) -> None:
     _set_status(ctx, certificate, "withdrawn")
 
 
-def require_certified(ctx: Context, asmo: str, metal: str, claim: str) -> dict:
+def require_certified(ctx: Context, asmo: str, metal: str, claim: str) -> Certificate:
     """The ASMO's certificate covering ``metal``/``claim`` active today, or a specific refusal."""
     certificates = ctx.store.find("certificate", "party", asmo)
     if not certificates:
@@ -169,7 +170,9 @@ def require_certified(ctx: Context, asmo: str, metal: str, claim: str) -> dict:
     raise LedgerError(problems[0], f"{asmo}'s certificate is not active on {ctx.day}")
 
 
-def require_production_within(certificate: dict, production_from: str, production_to: str):
+def require_production_within(
+    certificate: Certificate, production_from: str, production_to: str
+) -> None:
     """A lot's declared production period lies inside the certificate's validity."""
     if not certificate["valid_from"] <= production_from <= production_to <= certificate["valid_to"]:
         raise LedgerError(
@@ -180,7 +183,7 @@ def require_production_within(certificate: dict, production_from: str, productio
         )
 
 
-def use_capacity(ctx: Context, certificate: dict, fine: int) -> None:
+def use_capacity(ctx: Context, certificate: Certificate, fine: int) -> None:
     """Count ``fine`` mg against the certificate year's cap, refusing ``capacity-exceeded``."""
     year = certificate_year(date.fromisoformat(certificate["valid_from"]), ctx.day).isoformat()
     used = certificate["capacity_used"].get(year, 0) + fine

@@ -18,6 +18,7 @@ from ledger.fairmined import fine_mg
 from ledger.fields import FINENESS, HASH_HEX, LOT_ID, MASS_MG, TEXT, Int, Obj
 from ledger.lotstate import flag, get_lot, touch
 from ledger.origins import shrink_to
+from ledger.projections import Figures
 from ledger.standing import require_standing
 from ledger.types.certification import require_certified, use_capacity
 from ledger.types.lots import weighing
@@ -64,7 +65,11 @@ def lot_corrected(ctx: Context) -> None:
     fineness = body.get("fineness", lot["fineness"])
     if fineness != lot["fineness"] and stated["type"] != "lot.registered":
         raise invalid("only a registration's fineness is corrected", "/body/fineness")
-    before = {"gross_mg": lot["gross_mg"], "fineness": lot["fineness"], "fine_mg": lot["fine_mg"]}
+    before: Figures = {
+        "gross_mg": lot["gross_mg"],
+        "fineness": lot["fineness"],
+        "fine_mg": lot["fine_mg"],
+    }
     fine = fine_mg(body["gross_mg"], fineness)
     if lot["first_sale"] == "pending" and lot.get("producer") == ctx.actor["id"]:
         if fine > lot["fine_mg"]:  # still the mine's own: its capacity bounds the correction
@@ -74,7 +79,7 @@ def lot_corrected(ctx: Context) -> None:
         lot["origin_fine"] = {ctx.actor["id"]: fine} if fine else {}
     else:
         shrink_to(lot, fine)
-    lot.update(gross_mg=body["gross_mg"], fineness=fineness)
+    lot.update({"gross_mg": body["gross_mg"], "fineness": fineness})
     lot["weighing"] = {**weighing(ctx, body["gross_mg"]), "corrects_seq": stated["seq"]}
     lot.setdefault("corrections", []).append(
         {

@@ -19,6 +19,7 @@ from ledger.fields import HASH_HEX, LOT_ID, PARTY_ID, TEXT, Int, Obj, Str
 from ledger.lotstate import held_lot, touch
 from ledger.obligations import new_obligation
 from ledger.origins import labelled_fine
+from ledger.projections import JSONObject
 from ledger.standing import has_authorisation
 
 MG_PER_CREDIT = 1_000
@@ -29,9 +30,9 @@ HOLDER_ROLES = {"first_buyer", "supplier", "licensee"}
 SCOPES = ("product", "year", "volume")
 
 
-def get_batch(ctx: Context) -> dict:
+def get_batch(ctx: Context) -> JSONObject:
     """The batch named by the body, or ``unknown-credits``."""
-    batch = ctx.store.get("credit_batch", ctx.body["batch_id"])
+    batch: JSONObject | None = ctx.store.get("credit_batch", ctx.body["batch_id"])
     if batch is None:
         raise LedgerError(
             "unknown-credits", "no such credit batch", status=404, pointer="/body/batch_id"
@@ -103,7 +104,9 @@ def credits_issued(ctx: Context) -> None:
             "history": [ctx.seq],
         },
     )
-    lot.update(claim=NONE, origin_fine={}, first_sale=None, credited_as=body["batch_id"])
+    lot.update(
+        {"claim": NONE, "origin_fine": {}, "first_sale": None, "credited_as": body["batch_id"]}
+    )
     touch(ctx, lot)
 
 
@@ -117,13 +120,14 @@ def _require_holder(ctx: Context, party_id: str, pointer: str) -> None:
         )
 
 
-def _spend(ctx: Context, batch: dict, credits: int, action: str) -> None:
+def _spend(ctx: Context, batch: JSONObject, credits: int, action: str) -> None:
     """Take ``credits`` from the actor's balance: its own standing, the premium settled."""
     if not has_authorisation(ctx, ctx.actor):
         raise forbidden(
             "not-authorised", f"{ctx.actor['id']} holds no Fairmined authorisation today"
         )
     obligation = ctx.store.get("obligation", batch["obligation"])
+    assert obligation is not None  # created with the batch
     if obligation["confirmed"] < obligation["due"]:
         raise LedgerError(
             "premium-unsettled",
@@ -141,7 +145,7 @@ def _spend(ctx: Context, batch: dict, credits: int, action: str) -> None:
     batch["history"].append(ctx.seq)
 
 
-def _move(batch: dict, party: str, credits: int) -> None:
+def _move(batch: JSONObject, party: str, credits: int) -> None:
     balance = batch["balances"].get(party, 0) + credits
     if balance:
         batch["balances"][party] = balance
@@ -196,6 +200,7 @@ def credits_retired(ctx: Context) -> None:
     batch["retired"] += body["credits"]
     ctx.store.put("credit_batch", batch)
     mine = ctx.store.get("party", batch["asmo"])
+    assert mine is not None  # the batch's issuer
     retirement = {
         "id": body["retirement_id"],
         "batch": batch["id"],
@@ -217,7 +222,7 @@ def credits_retired(ctx: Context) -> None:
         touch(ctx, lot)
 
 
-def claim_text(credits: int, batch: dict, mine_name: str, subject: str) -> str:
+def claim_text(credits: int, batch: JSONObject, mine_name: str, subject: str) -> str:
     """The claim a retirement entitles its party to make, in plain words."""
     label = "Fairmined Ecological" if batch["certification"] == ECOLOGICAL else "Fairmined"
     return (

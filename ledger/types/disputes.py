@@ -45,7 +45,7 @@ def lot_weight_reconciled(ctx: Context) -> None:
         other = parties[1] if ctx.actor["id"] == parties[0] else parties[0]
         require_cosignature(ctx, other)
     agreed = ctx.body["gross_mg"]
-    lot.update(gross_mg=agreed, dispute=None, weighing=weighing(ctx, agreed))
+    lot.update({"gross_mg": agreed, "dispute": None, "weighing": weighing(ctx, agreed)})
     shrink_to(lot, fine_mg(agreed, lot["fineness"]))
     lot.setdefault("reconciliations", []).append(
         {"seq": ctx.seq, "by": ctx.actor["id"], "gross_mg": agreed, "dispute_seq": dispute["seq"]}

@@ -16,6 +16,7 @@ from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, invalid
 from ledger.fields import CURRENCY, Date, Int, Obj
 from ledger.money import RATE_SCALE
+from ledger.projections import JSONObject
 from ledger.types.market import reference_price
 
 BASE_CURRENCY = "USD"
@@ -51,9 +52,9 @@ def exchange_rate_posted(ctx: Context) -> None:
     ctx.store.put("fx", {"id": key, **body, "posted_seq": ctx.seq})
 
 
-def exchange_rate(ctx: Context, base: str, quote: str, day: date) -> dict:
+def exchange_rate(ctx: Context, base: str, quote: str, day: date) -> JSONObject:
     """The latest rate posted for a day on or before ``day``, at most a week old."""
-    candidates = [
+    candidates: list[JSONObject] = [
         r
         for r in ctx.store.find("fx", "quote", quote)
         if r["base"] == base and r["day"] <= str(day)
@@ -75,7 +76,9 @@ class FloorReference:
     rate_day: str | None
 
 
-def floor_reference(ctx: Context, metal: str, currency: str, day: date | None = None):
+def floor_reference(
+    ctx: Context, metal: str, currency: str, day: date | None = None
+) -> FloorReference:
     """The reference price for a sale in ``currency``: posted in that currency, or ARM's USD
     price with ARM's exchange rate of the same week."""
     day = ctx.day if day is None else day

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from ledger.entry import verify_entry_signature
 from ledger.entry_types import GENESIS, Context, entry_type
 from ledger.errors import conflict, forbidden, invalid
@@ -18,6 +20,7 @@ from ledger.fields import (
     Str,
 )
 from ledger.keys import PublicKey
+from ledger.projections import Key, Party, PartyOptional
 from ledger.types.market import RATE, put_rate
 from ledger.types.witness_keys import is_witness_key
 
@@ -55,14 +58,14 @@ _PARAMS = Obj(
 )
 
 
-def add_key(ctx: Context, party_id: str, public_key: str) -> dict:
+def add_key(ctx: Context, party_id: str, public_key: str) -> Key:
     """Register ``public_key`` for ``party_id``, valid from this entry's ``created_at``."""
     key = PublicKey.from_b64(public_key)
     if ctx.store.get("key", key.key_id) is not None:
         raise conflict("key-exists", f"key {key.key_id} is already registered")
     if is_witness_key(ctx.store, key.key_id):
         raise conflict("key-reuse", "this key cosigns checkpoints; entries need a key of their own")
-    record = {
+    record: Key = {
         "id": key.key_id,
         "party": party_id,
         "public_key": key.b64,
@@ -76,12 +79,17 @@ def add_key(ctx: Context, party_id: str, public_key: str) -> dict:
 
 
 def add_party(
-    ctx: Context, party_id: str, name: str, country: str, roles: list[str], **extra
+    ctx: Context,
+    party_id: str,
+    name: str,
+    country: str,
+    roles: list[str],
+    **extra: Unpack[PartyOptional],
 ) -> None:
     """Create a party (refusing a duplicate id)."""
     if ctx.store.get("party", party_id) is not None:
         raise conflict("party-exists", f"party {party_id!r} is already registered")
-    party = {
+    party: Party = {
         "id": party_id,
         "name": name,
         "country": country,
@@ -173,7 +181,7 @@ def party_registered(ctx: Context) -> None:
     add_key(ctx, body["party_id"], body["public_key"])
 
 
-def _own_or_arm(ctx: Context, party_id: str) -> dict:
+def _own_or_arm(ctx: Context, party_id: str) -> Party:
     if ctx.actor["id"] != party_id and "arm" not in ctx.actor["roles"]:
         raise forbidden("not-own-key", "a party manages its own keys (or ARM does)")
     party = ctx.store.get("party", party_id)
@@ -213,5 +221,5 @@ def key_revoked(ctx: Context) -> None:
     active = [k for k in ctx.store.find("key", "party", party_id) if k["revoked_at"] is None]
     if len(active) == 1 and ctx.actor["id"] == party_id:
         raise conflict("last-key", "add a new key before revoking the last active one")
-    key.update(revoked_at=ctx.entry["created_at"], revoked_seq=ctx.seq)
+    key.update({"revoked_at": ctx.entry["created_at"], "revoked_seq": ctx.seq})
     ctx.store.put("key", key)

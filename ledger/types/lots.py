@@ -20,6 +20,7 @@ from ledger.fields import (
 )
 from ledger.lotstate import flag, get_lot, held_lot, new_lot, require_premiums_settled, touch
 from ledger.origins import labelled_fine, shrink_to
+from ledger.projections import JSONObject, Lot, Weighing
 from ledger.standing import require_standing
 from ledger.types.certification import (
     METALS,
@@ -98,12 +99,12 @@ def lot_registered(ctx: Context) -> None:
     lot["origin_asmos"] = [ctx.actor["id"]] if "asmo" in ctx.actor["roles"] else []
     lot["weighing"] = weighing(ctx, body["gross_mg"])
     if claim in LABELLED:  # the mine's duties (price floor, premium) await its first sale
-        lot.update(origin_fine={ctx.actor["id"]: lot["fine_mg"]}, first_sale="pending")
+        lot.update({"origin_fine": {ctx.actor["id"]: lot["fine_mg"]}, "first_sale": "pending"})
     lot["origin_sites"] = [f"{ctx.actor['id']}: {body['mine_site']}"]
     touch(ctx, lot)
 
 
-def _check_recipient(ctx: Context, lot: dict, recipient_id: str) -> None:
+def _check_recipient(ctx: Context, lot: Lot, recipient_id: str) -> None:
     recipient = ctx.store.get("party", recipient_id)
     if recipient is None:
         raise invalid(f"no registered party {recipient_id!r}", "/body/to")
@@ -144,7 +145,9 @@ def _check_recipient(ctx: Context, lot: dict, recipient_id: str) -> None:
 def lot_shipped(ctx: Context) -> None:
     lot = held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])
     _check_recipient(ctx, lot, ctx.body["to"])
-    lot.update(status="in_transit", incoming_to=ctx.body["to"], shipped_gross_mg=lot["gross_mg"])
+    lot.update(
+        {"status": "in_transit", "incoming_to": ctx.body["to"], "shipped_gross_mg": lot["gross_mg"]}
+    )
     touch(ctx, lot)
 
 
@@ -192,22 +195,25 @@ def lot_received(ctx: Context) -> None:
             }
     if lot.get("sold_to") == ctx.actor["id"]:  # delivery completes the sale
         if lot.get("first_sale") == "agreed":
-            lot.update(first_buyer=ctx.actor["id"], first_sale=None)
+            lot.update({"first_buyer": ctx.actor["id"], "first_sale": None})
         lot["sold_to"] = None
-    lot.update(holder=ctx.actor["id"], status="held", incoming_to=None, gross_mg=weighed)
+    lot.update(
+        {"holder": ctx.actor["id"], "status": "held", "incoming_to": None, "gross_mg": weighed}
+    )
     lot["weighing"] = weighing(ctx, weighed)
     shrink_to(lot, fine_mg(weighed, lot["fineness"]))  # a weighing never adds fine metal
     touch(ctx, lot)
 
 
-def weighing(ctx: Context, gross: int) -> dict:
+def weighing(ctx: Context, gross: int) -> Weighing:
     """The lot's current mass statement: who weighed it, in which entry (what a correction
     may supersede)."""
     return {"seq": ctx.seq, "by": ctx.actor["id"], "type": ctx.entry["type"], "gross_mg": gross}
 
 
-def _params(ctx: Context) -> dict:
-    return ctx.store.get("meta", "ledger")["params"]
+def _params(ctx: Context) -> JSONObject:
+    params: JSONObject = ctx.store.get("meta", "ledger")["params"]
+    return params
 
 
 @entry_type(
@@ -290,7 +296,7 @@ def lot_claimed(ctx: Context) -> None:
             "seq": ctx.seq,
         },
     )
-    lot.update(claimed_by=ctx.actor["id"], product=ctx.body["product"])
+    lot.update({"claimed_by": ctx.actor["id"], "product": ctx.body["product"]})
     touch(ctx, lot)
 
 
@@ -310,5 +316,5 @@ def lot_retired(ctx: Context) -> None:
     lot = held_lot(ctx, ctx.body["lot_id"], ctx.body["lot_head"])
     if lot["first_sale"] is not None and ctx.body["reason"] == "sold_to_consumer":
         raise LedgerError("sale-required", "labelled metal leaves the mine by its first sale")
-    lot.update(status="retired", retired_reason=ctx.body["reason"])
+    lot.update({"status": "retired", "retired_reason": ctx.body["reason"]})
     touch(ctx, lot)

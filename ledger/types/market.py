@@ -8,6 +8,7 @@ from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, invalid
 from ledger.fairmined import ECOLOGICAL, FAIRMINED, in_period
 from ledger.fields import CURRENCY, MONEY, Date, Int, Obj, Str
+from ledger.projections import JSONObject
 from ledger.types.certification import METALS
 
 RATE = Obj(
@@ -25,7 +26,7 @@ RATE = Obj(
 )
 
 
-def put_rate(ctx: Context, body: dict) -> None:
+def put_rate(ctx: Context, body: JSONObject) -> None:
     """Add a rate version (refusing a reused id or an inverted period)."""
     if ctx.store.get("rate", body["rate_id"]) is not None:
         raise conflict("rate-exists", f"rate {body['rate_id']} exists; add a new version")
@@ -54,9 +55,9 @@ def premium_rate_set(ctx: Context) -> None:
     put_rate(ctx, ctx.body)
 
 
-def rate_on(ctx: Context, metal: str, certification: str) -> dict:
+def rate_on(ctx: Context, metal: str, certification: str) -> JSONObject:
     """The rate in force today: the latest ``effective_from`` among rates covering today."""
-    current = [
+    current: list[JSONObject] = [
         r
         for r in ctx.store.find("rate", "metal", metal)
         if r["certification"] == certification
@@ -92,11 +93,11 @@ def reference_price_posted(ctx: Context) -> None:
 
 def reference_price(
     ctx: Context, metal: str, currency: str, max_age_days: int = 7, day: date | None = None
-) -> dict:
+) -> JSONObject:
     """The latest reference price posted for a day on or before ``day`` (default: today), at
     most a week old."""
     day = ctx.day if day is None else day
-    candidates = [
+    candidates: list[JSONObject] = [
         p
         for p in ctx.store.find("price", "metal", metal)
         if p["currency"] == currency and p["day"] <= day.isoformat()

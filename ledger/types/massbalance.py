@@ -20,6 +20,7 @@ from ledger.fairmined import LABELLED, NONE
 from ledger.fields import HASH_HEX, LOT_ID, TEXT, Int, Obj, Str
 from ledger.lotstate import held_lot, require_premiums_settled, touch
 from ledger.origins import apportion, labelled_fine
+from ledger.projections import JSONObject
 from ledger.standing import has_authorisation
 from ledger.types.certification import METALS
 
@@ -39,18 +40,19 @@ def period_name(number: int) -> str:
     return f"{number // 4:04d}-Q{number % 4 + 1}"
 
 
-def usable(bucket: dict, today: date) -> bool:
+def usable(bucket: JSONObject, today: date) -> bool:
     """Whether a period's deposits may still be drawn on ``today``."""
-    return 0 <= quarter(today) - bucket["period"] <= CARRY_OVER_PERIODS
+    period: int = bucket["period"]
+    return 0 <= quarter(today) - period <= CARRY_OVER_PERIODS
 
 
-def available(account: dict, today: date) -> int:
+def available(account: JSONObject, today: date) -> int:
     """Fine mg that may be drawn today."""
     return sum(b["remaining"] for b in account["buckets"] if usable(b, today))
 
 
-def _own_account(ctx: Context) -> dict:
-    account = ctx.store.get("mb_account", ctx.body["account_id"])
+def _own_account(ctx: Context) -> JSONObject:
+    account: JSONObject | None = ctx.store.get("mb_account", ctx.body["account_id"])
     if account is None:
         raise LedgerError(
             "unknown-account", "no such account", status=404, pointer="/body/account_id"
@@ -64,7 +66,7 @@ def _own_account(ctx: Context) -> dict:
     return account
 
 
-def _record(ctx: Context, account: dict, event: dict) -> None:
+def _record(ctx: Context, account: JSONObject, event: JSONObject) -> None:
     account["history"].append(ctx.seq)
     account["events"].append({"seq": ctx.seq, "day": ctx.day.isoformat(), **event})
     ctx.store.put("mb_account", account)
@@ -134,7 +136,7 @@ def mass_balance_deposited(ctx: Context) -> None:
     _record(
         ctx, account, {"kind": "deposit", "lot": lot["id"], "fine_mg": fine, "origin_fine": origin}
     )
-    lot.update(claim=NONE, origin_fine={}, deposited_to=account["id"])
+    lot.update({"claim": NONE, "origin_fine": {}, "deposited_to": account["id"]})
     touch(ctx, lot)
 
 

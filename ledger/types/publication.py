@@ -15,9 +15,10 @@ from ledger.entry_types import Context, entry_type
 from ledger.errors import conflict, forbidden
 from ledger.fields import LOT_ID, Obj
 from ledger.lotstate import get_lot
+from ledger.projections import Lot
 
 
-def is_public(lot: dict) -> bool:
+def is_public(lot: Lot) -> bool:
     """True if anyone, without a token, may see the lot's provenance."""
     if lot["status"] == "in_transit":
         return False
@@ -42,5 +43,5 @@ def lot_published(ctx: Context) -> None:
         raise conflict("lot-not-active", f"{lot['id']} is {lot['status']}")
     if lot.get("published_by") == ctx.actor["id"]:
         raise conflict("already-published", f"{lot['id']} is already public")
-    lot.update(published_by=ctx.actor["id"], published_seq=ctx.seq)
+    lot.update({"published_by": ctx.actor["id"], "published_seq": ctx.seq})
     ctx.store.put("lot", lot)

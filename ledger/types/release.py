@@ -31,9 +31,12 @@ def lot_released(ctx: Context) -> None:
     if lot["status"] not in ("held", "in_transit") or lot["claim"] not in LABELLED:
         raise conflict("not-frozen", f"{lot['id']} is not live labelled metal")
     keeper_id = lot["incoming_to"] if lot["status"] == "in_transit" else lot["holder"]
+    assert keeper_id is not None  # a lot in transit names its recipient
     if lot["first_sale"] is not None:
         raise LedgerError("sale-required", f"{lot['id']} has not had its mine's first sale")
-    if has_authorisation(ctx, ctx.store.get("party", keeper_id)):
+    keeper = ctx.store.get("party", keeper_id)
+    assert keeper is not None  # lots are held by (and shipped to) registered parties
+    if has_authorisation(ctx, keeper):
         raise conflict("not-frozen", f"{keeper_id} holds an active authorisation")
     if lot.get("dispute") is not None:
         raise conflict("weight-dispute", f"{lot['id']}'s weighing dispute is open")
@@ -43,7 +46,15 @@ def lot_released(ctx: Context) -> None:
     if to["id"] == keeper_id or not has_authorisation(ctx, to):
         raise forbidden("recipient-not-authorised", f"{to['id']} is not authorised today")
     require_premiums_settled(ctx, lot, "release")
-    lot.update(holder=to["id"], status="held", incoming_to=None, sold_to=None, head=ctx.entry_hash)
+    lot.update(
+        {
+            "holder": to["id"],
+            "status": "held",
+            "incoming_to": None,
+            "sold_to": None,
+            "head": ctx.entry_hash,
+        }
+    )
     lot["history"].append(ctx.seq)
     lot["custodians"] = sorted({*lot["custodians"], to["id"]})
     lot.setdefault("releases", []).append(

@@ -13,6 +13,7 @@ from ledger.lotstate import flag, held_lot, require_premiums_settled, touch
 from ledger.money import floor_price
 from ledger.obligations import new_obligation
 from ledger.origins import labelled_fine
+from ledger.projections import JSONObject, Lot, Obligation
 from ledger.types.certification import is_authorised, require_certified
 from ledger.types.fx import FloorReference, floor_reference
 
@@ -73,7 +74,7 @@ def lot_sold(ctx: Context) -> None:
     touch(ctx, lot)
 
 
-def _first_sale(ctx: Context, lot: dict, body: dict) -> str:
+def _first_sale(ctx: Context, lot: Lot, body: JSONObject) -> str:
     """The ASMO's sale: certified today, buyer authorised, price floor met; owes the premium.
 
     The price floor is checked where the terms are known (always, at admission); a public
@@ -118,7 +119,7 @@ def _floor_price(fine: int, reference: FloorReference, floor_bp: int) -> int:
     return floor_price(fine, reference.price_per_troy_oz, floor_bp, reference.rate_micro)
 
 
-def _check_floor_on(ctx: Context, lot: dict, obligation: dict, settled: int) -> None:
+def _check_floor_on(ctx: Context, lot: Lot, obligation: Obligation, settled: int) -> None:
     """The price floor follows the settled fine mass: where the sale's private terms are known
     (at admission, and in a replay with them), a price under the floor for the settled mass is
     a finding for ARM (``price-floor-shortfall``; the finding names no price)."""
@@ -144,7 +145,7 @@ def _check_floor_on(ctx: Context, lot: dict, obligation: dict, settled: int) -> 
         )
 
 
-def settle_premium(ctx: Context, lot: dict, fineness: int) -> None:
+def settle_premium(ctx: Context, lot: Lot, fineness: int) -> None:
     """The settlement assay: the mine's premium and the lot's labelled metal follow its finding.
 
     It applies once, to the very lot the mine sold, after delivery. More fine metal than the
@@ -152,11 +153,12 @@ def settle_premium(ctx: Context, lot: dict, fineness: int) -> None:
     buyer, blocking onward moves until confirmed); less records a credit on the obligation.
     Either way premium due (less credit) equals the settled fine mass times the rate.
     """
-    sold = [
-        o
-        for o in (ctx.store.get("obligation", i) for i in lot["obligations"])
-        if o["lot"] == lot["id"] and o["kind"] == "sale"
-    ]
+    sold: list[Obligation] = []
+    for obligation_id in lot["obligations"]:
+        found = ctx.store.get("obligation", obligation_id)
+        assert found is not None  # a lot names only obligations that exist
+        if found["lot"] == lot["id"] and found["kind"] == "sale":
+            sold.append(found)
     if lot["first_sale"] is not None or len(sold) != 1 or sold[0]["settled_seq"] is not None:
         raise conflict(
             "settlement-not-open",
@@ -165,9 +167,9 @@ def settle_premium(ctx: Context, lot: dict, fineness: int) -> None:
     obligation = sold[0]
     basis, settled = obligation["fine_mg"], fine_mg(lot["gross_mg"], fineness)
     rate = obligation["rate_per_kg"]
-    obligation.update(settled_fine_mg=settled, settled_seq=ctx.seq)
+    obligation.update({"settled_fine_mg": settled, "settled_seq": ctx.seq})
     if settled > basis:
-        top_up = {
+        top_up: Obligation = {
             **obligation,
             "id": f"PRM-{ctx.seq}",
             "kind": "top-up",
@@ -186,15 +188,17 @@ def settle_premium(ctx: Context, lot: dict, fineness: int) -> None:
         _check_floor_on(ctx, lot, obligation, settled)
     else:
         obligation.update(
-            credit=premium_due(basis, rate) - premium_due(settled, rate),
-            credit_fine_mg=basis - settled,
+            {
+                "credit": premium_due(basis, rate) - premium_due(settled, rate),
+                "credit_fine_mg": basis - settled,
+            }
         )
     ctx.store.put("obligation", obligation)
-    lot.update(fineness=fineness, fine_mg=settled)
+    lot.update({"fineness": fineness, "fine_mg": settled})
     lot["origin_fine"] = {obligation["asmo"]: settled} if settled else {}
 
 
-def _obligation(ctx: Context) -> dict:
+def _obligation(ctx: Context) -> Obligation:
     obligation = ctx.store.get("obligation", ctx.body["obligation_id"])
     if obligation is None:
         raise LedgerError(

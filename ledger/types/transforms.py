@@ -13,12 +13,13 @@ from ledger.fairmined import LABELLED, combined_claim, fine_mg
 from ledger.fields import FINENESS, HASH_HEX, LOT_ID, MASS_MG, TEXT, Int, List, Obj, Str
 from ledger.lotstate import held_lot, new_lot, touch
 from ledger.origins import apportion, combined, scaled
+from ledger.projections import JSONObject, Lot
 from ledger.types.lots import FORMS
 
 INPUT = Obj({"lot_id": LOT_ID, "lot_head": HASH_HEX})
 
 
-def _consume(ctx: Context, inputs: list[dict]) -> list[dict]:
+def _consume(ctx: Context, inputs: list[JSONObject]) -> list[Lot]:
     ids = [i["lot_id"] for i in inputs]
     if len(set(ids)) != len(ids):
         raise invalid("an input lot is listed twice", "/body/inputs")
@@ -31,7 +32,7 @@ def _consume(ctx: Context, inputs: list[dict]) -> list[dict]:
     return require_same_duties(lots)
 
 
-def require_same_duties(lots: list[dict]) -> list[dict]:
+def require_same_duties(lots: list[Lot]) -> list[Lot]:
     """Metal awaiting its mine's first sale is transformed only with more of that mine's."""
     if any(lot["first_sale"] == "agreed" for lot in lots):
         raise conflict("already-sold", "a lot sold by its mine is delivered as it was sold")
@@ -44,7 +45,7 @@ def require_same_duties(lots: list[dict]) -> list[dict]:
     return lots
 
 
-def derive(ctx: Context, parents: list[dict], outputs: list[dict]) -> None:
+def derive(ctx: Context, parents: list[Lot], outputs: list[Lot]) -> None:
     """Create ``outputs`` (already-built lot dicts) from ``parents``, and retire the parents.
 
     Labelled fine metal is shared out over the outputs per origin mine, in proportion to their
@@ -56,21 +57,27 @@ def derive(ctx: Context, parents: list[dict], outputs: list[dict]) -> None:
     fine_in, fine_out = sum(p["fine_mg"] for p in parents), sum(o["fine_mg"] for o in outputs)
     shares = apportion(scaled(origin, fine_out, fine_in), [o["fine_mg"] for o in outputs])
     claimed = [p["claimed_by"] for p in parents if p["claimed_by"] is not None]
-    inherited = {
-        "claim": claim,
-        "parents": [p["id"] for p in parents],
-        "origin_asmos": sorted({a for p in parents for a in p["origin_asmos"]}),
-        "origin_sites": sorted({s for p in parents for s in p["origin_sites"]}),
-        "obligations": sorted({o for p in parents for o in p["obligations"]}),
-        "claimed_by": claimed[0] if claimed else None,
-    }
-    if parents[0]["first_sale"] is not None:
-        inherited.update(first_sale="pending", producer=parents[0]["producer"])
+    parent_ids = [p["id"] for p in parents]
+    origin_asmos = sorted({a for p in parents for a in p["origin_asmos"]})
+    origin_sites = sorted({s for p in parents for s in p["origin_sites"]})
+    obligations = sorted({o for p in parents for o in p["obligations"]})
     for lot, share in zip(outputs, shares, strict=True):
-        lot.update(inherited, origin_fine=share)
+        lot.update(
+            {
+                "claim": claim,
+                "parents": parent_ids,
+                "origin_asmos": origin_asmos,
+                "origin_sites": origin_sites,
+                "obligations": obligations,
+                "claimed_by": claimed[0] if claimed else None,
+            }
+        )
+        if parents[0]["first_sale"] is not None:
+            lot.update({"first_sale": "pending", "producer": parents[0]["producer"]})
+        lot["origin_fine"] = share
         touch(ctx, lot)
     for parent in parents:
-        parent.update(status="consumed", children=[o["id"] for o in outputs])
+        parent.update({"status": "consumed", "children": [o["id"] for o in outputs]})
         touch(ctx, parent)
 
 
@@ -220,7 +227,7 @@ def lot_refined(ctx: Context) -> None:
     derive(ctx, parents, outputs)
 
 
-def _unique_ids(outputs: list[dict]) -> None:
+def _unique_ids(outputs: list[JSONObject]) -> None:
     ids = [o["lot_id"] for o in outputs]
     if len(set(ids)) != len(ids):
         raise invalid("output lot ids must be distinct", "/body/outputs")

@@ -14,6 +14,7 @@ from ledger.checkpoint import parse_cosigner_key
 from ledger.entry_types import Context, entry_type
 from ledger.errors import LedgerError, conflict, forbidden, invalid
 from ledger.fields import PARTY_ID, TEXT, Obj, Str
+from ledger.projections import JSONObject
 from ledger.types.access import ALL_ROLES
 from ledger.types.witness_keys import META_ID, witnesses
 
@@ -25,7 +26,7 @@ VERIFIER_KEY = Str(
 )
 
 
-def _save(ctx: Context, keys: list[dict]) -> None:
+def _save(ctx: Context, keys: list[JSONObject]) -> None:
     ctx.store.put("meta", {"id": META_ID, "keys": keys})
 
 
