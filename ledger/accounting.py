@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from datetime import date
 
 from ledger.fairmined import certificate_year
+from ledger.projections import Certificate, JSONObject, Obligation
 
 
-def settlements(obligations: Iterable[dict]) -> list[dict]:
+def settlements(obligations: Iterable[Obligation]) -> list[JSONObject]:
     """Per ASMO and currency: fine metal as sold and as settled by assay, premium top-ups owed
     on richer metal and credits recorded for poorer metal."""
-    rows: dict[tuple[str, str], dict] = {}
+    rows: dict[tuple[str, str], dict[str, int]] = {}
     for o in obligations:
         if o["kind"] == "credit":  # Fairmined Credits have no settlement assay
             continue
@@ -43,7 +44,7 @@ def settlements(obligations: Iterable[dict]) -> list[dict]:
             continue
         row["sales"] += 1
         row["fine_mg_sold"] += o["fine_mg"]
-        if o["settled_seq"] is not None:
+        if o["settled_seq"] is not None and o["settled_fine_mg"] is not None:  # set together
             row["settled"] += 1
             row["fine_mg_settled"] += o["settled_fine_mg"]
         if o["credit"]:
@@ -56,10 +57,12 @@ def settlements(obligations: Iterable[dict]) -> list[dict]:
     ]
 
 
-def claims_by_licensee(claims: Iterable[dict], start: date | None, end: date | None) -> list:
+def claims_by_licensee(
+    claims: Iterable[JSONObject], start: date | None, end: date | None
+) -> list[JSONObject]:
     """Per licensee: label claims made within ``[start, end]`` and the labelled fine metal they
     consumed, in total and per origin mine."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, JSONObject] = {}
     for claim in claims:
         day = date.fromisoformat(claim["day"])
         if (start is not None and day < start) or (end is not None and day > end):
@@ -80,7 +83,7 @@ def claims_by_licensee(claims: Iterable[dict], start: date | None, end: date | N
     ]
 
 
-def capacity_use(certificates: Iterable[dict], as_of: date) -> list[dict]:
+def capacity_use(certificates: Iterable[Certificate], as_of: date) -> list[JSONObject]:
     """Per certificate: its certified scope (miners, fine metal a year) and the fine metal
     registered in the certificate year holding ``as_of``, with the share of the cap used (parts
     per 10,000, rounded down)."""

@@ -18,7 +18,7 @@ from ledger.entry import check_envelope
 from ledger.errors import LedgerError
 from ledger.machine import authenticate, replay_record
 from ledger.record import GENESIS_PREV, Record, record_hash_of_text
-from ledger.state import MemoryStore
+from ledger.state import MemoryStore, Store
 
 IDENTITY_TYPES = frozenset({"ledger.genesis", "party.registered", "key.added", "key.revoked"})
 SIGNATURE_CODES = frozenset(
@@ -66,7 +66,9 @@ def _reason(error: LedgerError) -> str:
     return "rule-violation"
 
 
-def audit(records: Iterable[Record], *, replay: bool = False, store=None) -> AuditReport:
+def audit(
+    records: Iterable[Record], *, replay: bool = False, store: Store | None = None
+) -> AuditReport:
     """Verify ``records`` (in ``seq`` order, starting at 1); stop at the first failure."""
     store = store if store is not None else MemoryStore()
     expected, prev = 1, GENESIS_PREV
@@ -78,7 +80,7 @@ def audit(records: Iterable[Record], *, replay: bool = False, store=None) -> Aud
     return AuditReport(expected - 1, prev, None)
 
 
-def _check(record: Record, expected: int, prev: str, store, replay: bool) -> Failure | None:
+def _check(record: Record, expected: int, prev: str, store: Store, replay: bool) -> Failure | None:
     if record.seq != expected:
         detail = f"expected seq {expected}, found {record.seq}"
         return Failure(expected, "gap" if record.seq > expected else "out-of-order", detail)

@@ -8,32 +8,33 @@ party retiring them; a draw replays only if the account held the metal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from ledger.projections import JSONObject, Lot, MassBalanceDraw, Party
 from ledger.state import MemoryStore
 
 
-def retirements(store: MemoryStore, lots: Iterable[dict]) -> list[dict]:
+def retirements(store: MemoryStore, lots: Iterable[Lot]) -> list[JSONObject]:
     """The credit retirements naming any of ``lots``, in ledger order."""
     found = {r for lot in lots for r in lot.get("credit_retirements", [])}
     return sorted((store.get("retirement", r) for r in found), key=lambda r: r["seq"])
 
 
-def draws(lots: Iterable[dict]) -> list[dict]:
+def draws(lots: Iterable[Lot]) -> list[MassBalanceDraw]:
     """The mass-balance draws naming any of ``lots``, in ledger order."""
     return sorted((d for lot in lots for d in lot.get("mass_balance_draws", [])), key=_seq)
 
 
-def _seq(item: dict) -> int:
+def _seq(item: MassBalanceDraw) -> int:
     return item["seq"]
 
 
-def _names(mines: Iterable[str], parties: dict[str, dict]) -> str:
+def _names(mines: Iterable[str], parties: Mapping[str, Party]) -> str:
     names = [parties.get(m, {"name": m})["name"] for m in sorted(set(mines))]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def credit_statement(retired: list[dict], parties: dict[str, dict]) -> str | None:
+def credit_statement(retired: list[JSONObject], parties: Mapping[str, Party]) -> str | None:
     """``backed by N Fairmined Credits from mines X, Y`` (None without credits)."""
     if not retired:
         return None
@@ -44,7 +45,9 @@ def credit_statement(retired: list[dict], parties: dict[str, dict]) -> str | Non
     return f"backed by {count} Fairmined Credit{plural} from {noun} {_names(mines, parties)}"
 
 
-def mass_balance_statement(drawn: list[dict], parties: dict[str, dict]) -> str | None:
+def mass_balance_statement(
+    drawn: list[MassBalanceDraw], parties: Mapping[str, Party]
+) -> str | None:
     """``contains N g of Fairmined metal by mass balance from mines X, Y`` (None without)."""
     if not drawn:
         return None

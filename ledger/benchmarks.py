@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from ledger.client import LedgerClient, LedgerHTTPError, Signer, http_transport
 from ledger.keys import PrivateKey
 from ledger.money import RATE_SCALE, minor_digits
+from ledger.projections import JSONObject
 
 KINDS = {
     "prices": ("reference_price.posted", ("day", "metal", "currency", "price_per_troy_oz")),
@@ -43,7 +44,7 @@ def exact(text: str, scale: int, where: str) -> int:
     return int(value)
 
 
-def bodies(kind: str, lines: Iterable[str]) -> list[dict]:
+def bodies(kind: str, lines: Iterable[str]) -> list[JSONObject]:
     """The entry bodies the CSV rows state (``ValueError`` naming the row on bad input)."""
     _type, columns = KINDS[kind]
     reader = csv.DictReader(lines)
@@ -64,7 +65,7 @@ def bodies(kind: str, lines: Iterable[str]) -> list[dict]:
     return found
 
 
-def post(client: LedgerClient, signer: Signer, kind: str, lines: Iterable[str]) -> list[dict]:
+def post(client: LedgerClient, signer: Signer, kind: str, lines: Iterable[str]) -> list[JSONObject]:
     """Sign and post every row; returns the appended records."""
     type_, _columns = KINDS[kind]
     return [client.state(signer, type_, body) for body in bodies(kind, lines)]

@@ -32,7 +32,8 @@ from ledger.errors import LedgerError
 from ledger.machine import replay_record
 from ledger.merkle import verify_inclusion
 from ledger.note import NoteVerifier, Verifier
-from ledger.record import record_from_json, record_hash
+from ledger.projections import JSONObject, Lot, MassBalanceDraw, Obligation, Party
+from ledger.record import Record, record_from_json, record_hash
 from ledger.state import MemoryStore
 
 FORMAT = "gold-ledger/bundle/v1"
@@ -46,17 +47,17 @@ def _fail(detail: str) -> LedgerError:
 class Provenance:
     """What a verified bundle establishes about a lot."""
 
-    lot: dict
+    lot: Lot
     checkpoint_size: int
     witnessed_by: list[str]
     records: int
-    parties: dict[str, dict]
-    obligations: list[dict]
-    custody: list[dict] = field(default_factory=list)
-    findings: list[dict] = field(default_factory=list)
-    retirements: list[dict] = field(default_factory=list)
-    credit_obligations: list[dict] = field(default_factory=list)
-    draws: list[dict] = field(default_factory=list)
+    parties: dict[str, Party]
+    obligations: list[Obligation]
+    custody: list[JSONObject] = field(default_factory=list)
+    findings: list[JSONObject] = field(default_factory=list)
+    retirements: list[JSONObject] = field(default_factory=list)
+    credit_obligations: list[Obligation] = field(default_factory=list)
+    draws: list[MassBalanceDraw] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -83,7 +84,7 @@ class Provenance:
         return backing.mass_balance_statement(self.draws, self.parties)
 
     @property
-    def origins(self) -> list[dict]:
+    def origins(self) -> list[Party]:
         return [self.parties[a] for a in self.lot["origin_asmos"]]
 
 
@@ -138,7 +139,7 @@ def _verify(bundle: object, operator: Verifier, witnesses: Sequence[NoteVerifier
 
 
 def _provenance(
-    store: MemoryStore, lot: dict, size: int, witnessed_by: list[str], records: list
+    store: MemoryStore, lot: Lot, size: int, witnessed_by: list[str], records: list[Record]
 ) -> Provenance:
     lots = _ancestry(store, lot)
     obligation_ids = sorted({o for item in lots for o in item["obligations"]})
@@ -181,7 +182,7 @@ def _provenance(
     )
 
 
-def _ancestry(store: MemoryStore, lot: dict) -> list[dict]:
+def _ancestry(store: MemoryStore, lot: Lot) -> list[Lot]:
     """The lot and every lot it was made from, back to the mines."""
     found, todo = {}, [lot]
     while todo:

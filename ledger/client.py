@@ -19,17 +19,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from ledger.keys import PrivateKey
-from ledger.signer import Signer  # parties import it from here too
+from ledger.projections import JSONObject
+from ledger.signer import Signer as Signer  # parties import it from here too
 from ledger.timefmt import format_instant
 from ledger.types.access import new_token, secret_hash
 
-Transport = Callable[[str, str, dict | None, dict[str, str]], tuple[int, dict]]
+Transport = Callable[[str, str, JSONObject | None, dict[str, str]], tuple[int, JSONObject]]
 
 
 class LedgerHTTPError(Exception):
     """The service refused a request; ``problem`` is its problem+json document."""
 
-    def __init__(self, status: int, problem: dict):
+    def __init__(self, status: int, problem: JSONObject):
         super().__init__(f"{status} {problem.get('code')}: {problem.get('detail')}")
         self.status = status
         self.problem = problem
@@ -44,7 +45,7 @@ def http_transport(base_url: str, timeout: float = 30.0) -> Transport:
     if not base_url.startswith(("http://", "https://")):
         raise ValueError("base_url must be an http(s) URL")
 
-    def send(method: str, path: str, payload: dict | None, headers: dict[str, str]):
+    def send(method: str, path: str, payload: JSONObject | None, headers: dict[str, str]):
         data = json.dumps(payload).encode() if payload is not None else None
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
             base_url.rstrip("/") + path,
@@ -68,18 +69,18 @@ class LedgerClient:
         self.transport = transport
         self.token = token
 
-    def request(self, method: str, path: str, payload: dict | None = None) -> dict:
+    def request(self, method: str, path: str, payload: JSONObject | None = None) -> JSONObject:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         status, document = self.transport(method, path, payload, headers)
         if status >= 400:
             raise LedgerHTTPError(status, document if isinstance(document, dict) else {})
         return document
 
-    def submit(self, entry: dict) -> dict:
+    def submit(self, entry: JSONObject) -> JSONObject:
         """POST a signed entry; returns the appended record (or the original, on a resend)."""
         return self.request("POST", "/api/v1/entries", entry)
 
-    def state(self, signer: Signer, type: str, body: dict, **kwargs) -> dict:
+    def state(self, signer: Signer, type: str, body: JSONObject, **kwargs) -> JSONObject:
         """Sign ``body`` as ``signer`` and submit it."""
         return self.submit(signer.entry(type, body, **kwargs))
 
@@ -97,10 +98,10 @@ class LedgerClient:
         self.state(signer, "token.issued", body)
         return bearer
 
-    def head(self) -> dict:
+    def head(self) -> JSONObject:
         return self.request("GET", "/api/v1/log/head")
 
-    def record(self, seq: int) -> dict:
+    def record(self, seq: int) -> JSONObject:
         return self.request("GET", f"/api/v1/log/{seq}")
 
 

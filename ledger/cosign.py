@@ -12,6 +12,7 @@ from ledger.entry_types import Context
 from ledger.errors import forbidden
 from ledger.fields import KEY_ID, PARTY_ID, Obj, Str
 from ledger.keys import PrivateKey, PublicKey, b64decode, b64encode
+from ledger.projections import JSONObject
 
 COSIGN_PREFIX = b"gold-ledger/cosignature/v1\n"
 
@@ -30,13 +31,13 @@ COSIGNATURE = Obj(
 )
 
 
-def cosigning_bytes(type: str, actor: str, body: dict) -> bytes:
+def cosigning_bytes(type: str, actor: str, body: JSONObject) -> bytes:
     """The bytes a cosigner signs."""
     unsigned = {k: v for k, v in body.items() if k != "cosignature"}
     return COSIGN_PREFIX + canonical_bytes({"type": type, "actor": actor, "body": unsigned})
 
 
-def cosign(key: PrivateKey, party: str, type: str, actor: str, body: dict) -> dict:
+def cosign(key: PrivateKey, party: str, type: str, actor: str, body: JSONObject) -> JSONObject:
     """``body`` with ``party``'s cosignature (made client-side with ``key``)."""
     signature = b64encode(key.sign(cosigning_bytes(type, actor, body)))
     return {**body, "cosignature": {"party": party, "key_id": key.key_id, "signature": signature}}

@@ -16,6 +16,7 @@ from ledger.canonical import canonical_bytes
 from ledger.errors import LedgerError, invalid
 from ledger.fields import KEY_ID, PARTY_ID, Instant, Obj, Str
 from ledger.keys import PrivateKey, PublicKey, b64decode, b64encode
+from ledger.projections import JSONObject
 
 ENTRY_PREFIX = b"gold-ledger/entry/v1\n"
 
@@ -43,7 +44,7 @@ ENVELOPE = Obj(
 _ENVELOPE_MEMBERS = set(ENVELOPE.members)
 
 
-def check_envelope(entry: Any) -> dict:
+def check_envelope(entry: Any) -> JSONObject:
     """Validate the envelope's shape (not the body, not the signature); return it."""
     if not isinstance(entry, dict):
         raise invalid("an entry must be a JSON object", "/")
@@ -65,7 +66,7 @@ class CheckedEntry:
     """An entry whose envelope has been checked, with its canonical bytes (computed once, and
     reused for the signature, the record hash and storage)."""
 
-    entry: dict
+    entry: JSONObject
     text: bytes
 
 
@@ -75,7 +76,7 @@ def checked_entry(entry: Any) -> CheckedEntry:
     return CheckedEntry(entry, canonical_bytes(entry))
 
 
-def signing_bytes(entry: dict, text: bytes | None = None) -> bytes:
+def signing_bytes(entry: JSONObject, text: bytes | None = None) -> bytes:
     """The exact bytes a party signs: prefix + canonical JSON of the entry minus signature.
 
     ``text``, the canonical bytes of the whole entry, gives them without a second walk: the
@@ -96,10 +97,10 @@ def sign_entry(
     *,
     type: str,
     actor: str,
-    body: dict,
+    body: JSONObject,
     created_at: str,
     nonce: str | None = None,
-) -> dict:
+) -> JSONObject:
     """Build and sign an entry with ``key`` (client-side)."""
     entry = {
         "type": type,
@@ -113,7 +114,9 @@ def sign_entry(
     return entry
 
 
-def verify_entry_signature(entry: dict, public_key: PublicKey, text: bytes | None = None) -> None:
+def verify_entry_signature(
+    entry: JSONObject, public_key: PublicKey, text: bytes | None = None
+) -> None:
     """Raise ``bad-signature`` unless ``entry`` carries a valid signature by ``public_key``
     (``text`` as in ``signing_bytes``)."""
     if public_key.key_id != entry["key_id"]:

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+from ledger.projections import JSONObject, Lot
+
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 UOM_MG = "MGM"
 TRANSFORMATIONS = ("lot.refined", "lot.split", "lot.merged", "lot.alloyed")
 WEIGHINGS = ("lot.registered", "lot.received", "lot.weight_reconciled", "lot.corrected")
 
 
-def ancestry(lot: dict, get_lot: Callable[[str], dict]) -> list[dict]:
+def ancestry(lot: Lot, get_lot: Callable[[str], Lot]) -> list[Lot]:
     """``lot`` and every lot it descends from (through ``parents``), by id."""
     found, todo = {lot["id"]: lot}, list(lot["parents"])
     while todo:
@@ -58,7 +60,7 @@ class _Ids:
         return f"{self.base}/loc/{party_id}"
 
 
-def consumed(records: Iterable[dict]) -> set[str]:
+def consumed(records: Iterable[JSONObject]) -> set[str]:
     """The lots that the splits, merges and refinings among ``records`` consume."""
     found = set()
     for record in records:
@@ -71,8 +73,8 @@ def consumed(records: Iterable[dict]) -> set[str]:
 
 
 def document(
-    records: Iterable[dict], *, domain: str, created: str, masses: Mapping[str, int]
-) -> dict:
+    records: Iterable[JSONObject], *, domain: str, created: str, masses: Mapping[str, int]
+) -> JSONObject:
     """An EPCISDocument with one event per record (records as ``Record.to_json()``), in
     ``seq`` order. ``records`` hold every record of the exported lots; ``masses`` gives the
     gross mass of every lot they consume (a consumed lot's final ``gross_mg``), which covers
@@ -97,10 +99,10 @@ class _Exporter:
         self.mass = dict(masses)  # replayed events overwrite these as they come
         self.sender: dict[str, str] = {}
 
-    def quantity(self, lot_id: str) -> dict:
+    def quantity(self, lot_id: str) -> JSONObject:
         return {"epcClass": self.ids.lot(lot_id), "quantity": self.mass[lot_id], "uom": UOM_MG}
 
-    def event(self, record: dict) -> dict:
+    def event(self, record: JSONObject) -> JSONObject:
         entry = record["entry"]
         head = {
             "eventTime": entry["created_at"],
@@ -115,7 +117,7 @@ class _Exporter:
             return {"type": "TransactionEvent", **head, **self.sale(record)}
         return {"type": "ObjectEvent", **head, **self.object(entry)}
 
-    def object(self, entry: dict) -> dict:
+    def object(self, entry: JSONObject) -> JSONObject:
         kind, actor, body = entry["type"], entry["actor"], entry["body"]
         lot_id = body["lot_id"]
         if kind in WEIGHINGS:
@@ -153,14 +155,14 @@ class _Exporter:
         step = "inspecting" if kind == "lot.assayed" else "other"  # assayed or claimed
         return {"action": "OBSERVE", "bizStep": step, **event}
 
-    def custody(self, sender: str, recipient: str, kind: str = "possessing_party") -> dict:
+    def custody(self, sender: str, recipient: str, kind: str = "possessing_party") -> JSONObject:
         """Source and destination lists: who hands the lot over and who takes it."""
         return {
             "sourceList": [{"type": kind, "source": self.ids.party(sender)}],
             "destinationList": [{"type": kind, "destination": self.ids.party(recipient)}],
         }
 
-    def sale(self, record: dict) -> dict:
+    def sale(self, record: JSONObject) -> JSONObject:
         entry = record["entry"]
         body = entry["body"]
         return {
@@ -174,7 +176,7 @@ class _Exporter:
             **self.custody(entry["actor"], body["buyer"], "owning_party"),
         }
 
-    def transformation(self, record: dict) -> dict:
+    def transformation(self, record: JSONObject) -> JSONObject:
         entry = record["entry"]
         kind, body = entry["type"], entry["body"]
         if kind == "lot.split":
@@ -201,7 +203,7 @@ class _Exporter:
         }
 
 
-def _ilmd(body: dict) -> dict:
+def _ilmd(body: JSONObject) -> JSONObject:
     """What the mine states about a lot it registers (fineness in parts per 10,000)."""
     return {
         "gl:metal": body["metal"],
@@ -212,7 +214,7 @@ def _ilmd(body: dict) -> dict:
     }
 
 
-def _retirement(reason: str) -> dict:
+def _retirement(reason: str) -> JSONObject:
     """A sale to a consumer is a retail sale; loss or recycling decommissions the lot."""
     if reason == "sold_to_consumer":
         return {"action": "OBSERVE", "bizStep": "retail_selling", "disposition": "retail_sold"}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.errors import invalid
+from ledger.projections import JSONObject
 from ledger.timefmt import parse_date, parse_instant
 
 MAX_SAFE_INT = 2**53 - 1
@@ -24,10 +25,10 @@ class Field:
     def check(self, value: Any, pointer: str) -> Any:
         raise NotImplementedError
 
-    def schema(self) -> dict:
+    def schema(self) -> JSONObject:
         raise NotImplementedError
 
-    def _with_description(self, schema: dict) -> dict:
+    def _with_description(self, schema: JSONObject) -> JSONObject:
         if self.description:
             schema["description"] = self.description
         return schema
@@ -52,8 +53,8 @@ class Str(Field):
             raise invalid(f"must match {self.pattern}", pointer)
         return value
 
-    def schema(self) -> dict:
-        schema: dict = {
+    def schema(self) -> JSONObject:
+        schema: JSONObject = {
             "type": "string",
             "minLength": self.min_len,
             "maxLength": self.max_len,
@@ -78,7 +79,7 @@ class Int(Field):
             raise invalid(f"must be between {self.minimum} and {self.maximum}", pointer)
         return value
 
-    def schema(self) -> dict:
+    def schema(self) -> JSONObject:
         schema = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
         return self._with_description(schema)
 
@@ -92,7 +93,7 @@ class Bool(Field):
             raise invalid("must be true or false", pointer)
         return value
 
-    def schema(self) -> dict:
+    def schema(self) -> JSONObject:
         return self._with_description({"type": "boolean"})
 
 
@@ -101,10 +102,11 @@ class Date(Field):
     description: str = ""
 
     def check(self, value: Any, pointer: str) -> str:
-        parse_date(value, pointer)
-        return value
+        parse_date(value, pointer)  # refuses anything but a date string
+        text: str = value
+        return text
 
-    def schema(self) -> dict:
+    def schema(self) -> JSONObject:
         return self._with_description({"type": "string", "format": "date"})
 
 
@@ -113,10 +115,11 @@ class Instant(Field):
     description: str = ""
 
     def check(self, value: Any, pointer: str) -> str:
-        parse_instant(value, pointer)
-        return value
+        parse_instant(value, pointer)  # refuses anything but a timestamp string
+        text: str = value
+        return text
 
-    def schema(self) -> dict:
+    def schema(self) -> JSONObject:
         return self._with_description({"type": "string", "format": "date-time"})
 
 
@@ -128,7 +131,7 @@ class List(Field):
     unique: bool = False
     description: str = ""
 
-    def check(self, value: Any, pointer: str) -> list:
+    def check(self, value: Any, pointer: str) -> list[Any]:
         if not isinstance(value, list):
             raise invalid("must be an array", pointer)
         if not self.min_items <= len(value) <= self.max_items:
@@ -138,7 +141,7 @@ class List(Field):
             raise invalid("items must be unique", pointer)
         return checked
 
-    def schema(self) -> dict:
+    def schema(self) -> JSONObject:
         schema = {
             "type": "array",
             "items": self.item.schema(),
@@ -156,7 +159,7 @@ class Obj(Field):
     optional: frozenset[str] = field(default_factory=frozenset)
     description: str = ""
 
-    def check(self, value: Any, pointer: str = "") -> dict:
+    def check(self, value: Any, pointer: str = "") -> JSONObject:
         if not isinstance(value, dict):
             raise invalid("must be an object", pointer or "/")
         unknown = sorted(set(value) - set(self.members))
@@ -171,7 +174,7 @@ class Obj(Field):
             out[name] = member.check(value[name], f"{pointer}/{name}")
         return out
 
-    def schema(self) -> dict:
+    def schema(self) -> JSONObject:
         schema = {
             "type": "object",
             "properties": {name: m.schema() for name, m in self.members.items()},

@@ -9,15 +9,18 @@ verifier alike.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 MAX_DEPTH = 64
 
 
 def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:
     """Refuse (``ValueError``) a JSON value with arrays or objects nested deeper than allowed."""
-    stack = [(value, 1)]
+    stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
@@ -29,7 +32,7 @@ def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
-def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, **options) -> object:
+def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, **options: Any) -> Any:
     """``json.loads`` that refuses (``ValueError``) documents nested deeper than ``max_depth``."""
     try:
         value = json.loads(text, **options)

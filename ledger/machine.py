@@ -26,6 +26,7 @@ from ledger.entry import CheckedEntry, checked_entry, verify_entry_signature
 from ledger.entry_types import GENESIS, REGISTRY, Context, EntryType, entry_type
 from ledger.errors import LedgerError, forbidden, invalid
 from ledger.keys import PublicKey
+from ledger.projections import Actor, JSONObject, Party
 from ledger.record import GENESIS_PREV, Record, make_record
 from ledger.state import Overlay, Store
 from ledger.timefmt import parse_instant
@@ -36,13 +37,13 @@ class Applied:
     """An accepted entry: its record, the state objects it writes, and any flags raised."""
 
     record: Record
-    writes: list[tuple[str, dict]]
+    writes: list[tuple[str, JSONObject]]
     flags: tuple[str, ...]
 
 
 def authenticate(
-    store: Store, entry: dict, verified_key: str | None = None, text: bytes | None = None
-) -> dict:
+    store: Store, entry: JSONObject, verified_key: str | None = None, text: bytes | None = None
+) -> Party:
     """The actor's party, if the entry is signed by a key of the actor that is active now.
 
     ``verified_key`` is a public key (base64) the caller has already checked the signature
@@ -66,7 +67,7 @@ def authenticate(
     return party
 
 
-def _private(etype: EntryType, private: object, public: bool) -> dict | None:
+def _private(etype: EntryType, private: object, public: bool) -> JSONObject | None:
     if etype.private is None:
         if private is not None:
             raise invalid(f"{etype.name} takes no private data", "/private")
@@ -111,7 +112,7 @@ def apply_entry(
     overlay = Overlay(store)
     body = etype.body.check(entry["body"], "/body")
     if etype.name == GENESIS:
-        actor = {"id": entry["actor"], "roles": ["operator"]}
+        actor: Actor = {"id": entry["actor"], "roles": ["operator"]}
     else:
         actor = authenticate(overlay, entry, verified_key, checked.text)
         if not etype.roles & set(actor["roles"]):

@@ -226,10 +226,10 @@ def open_note(
     verified: list[str] = []
     unknown: list[NoteSignature] = []
     for sig in signatures:
-        verifier = known.get((sig.name, sig.key_hash))
-        if verifier is None:
+        signer = known.get((sig.name, sig.key_hash))
+        if signer is None:
             unknown.append(sig)
-        elif not verifier.verify(message, sig.signature):
+        elif not signer.verify(message, sig.signature):
             raise _bad_note(f"invalid signature by {sig.name}")
         elif sig.name not in verified:
             verified.append(sig.name)

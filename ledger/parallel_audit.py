@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any
 
 from ledger.audit import IDENTITY_TYPES, AuditReport, Failure, _check
+from ledger.projections import JSONObject
 from ledger.record import GENESIS_PREV, Record
 from ledger.state import MemoryStore
 
-Snapshot = tuple[dict | None, dict | None]
+Snapshot = tuple[JSONObject | None, JSONObject | None]
 """The actor's party and the entry's key, as the log stood just before the record."""
 Failed = tuple[Failure, str]
 """A worker's first failure, with the head hash just before it (the failing record's link)."""
@@ -36,21 +38,23 @@ Failed = tuple[Failure, str]
 class _SnapshotStore:
     """The two objects ``authenticate`` reads for one record (it never writes)."""
 
-    def __init__(self, party: dict | None, key: dict | None):
+    def __init__(self, party: JSONObject | None, key: JSONObject | None):
         self.party, self.key = party, key
 
-    def get(self, kind: str, key: str) -> dict | None:
+    def get(self, kind: str, key: str) -> Any:
         found = self.party if kind == "party" else self.key if kind == "key" else None
         return found if found is not None and found.get("id") == key else None
 
-    def find(self, kind: str, attr: str, value: str) -> list[dict]:
+    def find(self, kind: str, attr: str, value: str) -> list[Any]:
         raise NotImplementedError("authentication needs no search")
 
-    def put(self, kind: str, value: dict) -> None:
+    def put(self, kind: str, value: Mapping[str, Any]) -> None:
         raise NotImplementedError("authentication writes nothing")
 
 
-def _verify_chunk(chunk: list[tuple[Record, dict | None, dict | None]]) -> Failed | None:
+def _verify_chunk(
+    chunk: list[tuple[Record, JSONObject | None, JSONObject | None]],
+) -> Failed | None:
     """Worker: ``audit``'s check of each (non-identity) record; the first failure, if any."""
     for record, party, key in chunk:
         # seq and the link were checked in order by the caller; these arguments make them pass.
@@ -87,11 +91,11 @@ def parallel_audit(
     workers = workers or os.cpu_count() or 1
     max_pending = max_pending or 2 * workers + 1
     own = executor is None
-    pool = ProcessPoolExecutor(max_workers=workers) if own else executor
-    pending: deque[Future] = deque()
-    chunk: list[tuple[Record, dict | None, dict | None]] = []
+    pool = ProcessPoolExecutor(max_workers=workers) if executor is None else executor
+    pending: deque[Future[Failed | None]] = deque()
+    chunk: list[tuple[Record, JSONObject | None, JSONObject | None]] = []
     store = MemoryStore()
-    snapshots: dict[tuple, Snapshot] = {}
+    snapshots: dict[tuple[str | None, ...], Snapshot] = {}
     expected, prev = 1, GENESIS_PREV
     found: Failure | None = None  # a failure found in this process, at seq ``expected``
     worker_failure: Failed | None = None

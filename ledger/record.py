@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ledger.canonical import canonical_bytes
 from ledger.merkle import leaf_hash
+from ledger.projections import JSONObject
 
 RECORD_PREFIX = b"gold-ledger/record/v1\n"
 GENESIS_PREV = "0" * 64
@@ -24,10 +25,10 @@ class Record:
     seq: int
     prev_hash: str
     received_at: str
-    entry: dict
+    entry: JSONObject
     entry_hash: str
 
-    def body(self) -> dict:
+    def body(self) -> JSONObject:
         """The hashed content (everything but ``entry_hash``)."""
         return {
             "seq": self.seq,
@@ -36,11 +37,11 @@ class Record:
             "entry": self.entry,
         }
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONObject:
         return {**self.body(), "entry_hash": self.entry_hash}
 
 
-def leaf_bytes(seq: int, prev_hash: str, received_at: str, entry: dict) -> bytes:
+def leaf_bytes(seq: int, prev_hash: str, received_at: str, entry: object) -> bytes:
     """The Merkle leaf data of a record."""
     body = {
         "seq": seq,
@@ -70,13 +71,13 @@ def leaf_bytes_of_text(seq: int, prev_hash: str, received_at: str, entry_text: b
     )
 
 
-def record_hash(seq: int, prev_hash: str, received_at: str, entry: dict) -> str:
+def record_hash(seq: int, prev_hash: str, received_at: str, entry: JSONObject) -> str:
     """``entry_hash``: hex of the RFC 6962 leaf hash of the record's leaf bytes."""
     return leaf_hash(leaf_bytes(seq, prev_hash, received_at, entry)).hex()
 
 
 def make_record(
-    seq: int, prev_hash: str, received_at: str, entry: dict, entry_text: bytes | None = None
+    seq: int, prev_hash: str, received_at: str, entry: JSONObject, entry_text: bytes | None = None
 ) -> Record:
     """Build a record and compute its hash (``entry_text``: the entry's canonical bytes, if
     already computed)."""
@@ -98,7 +99,7 @@ def record_hash_of_text(
     return leaf_hash(leaf_bytes(seq, prev_hash, received_at, entry)).hex()
 
 
-def record_from_json(data: dict) -> Record:
+def record_from_json(data: JSONObject) -> Record:
     """Rebuild a record from its JSON form without checking its hash (see ``audit``)."""
     return Record(
         seq=data["seq"],

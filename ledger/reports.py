@@ -9,10 +9,11 @@ part of obligations whose ``due_by`` day is before the as-of day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from ledger.fairmined import ECOLOGICAL, FAIRMINED, LABELLED
+from ledger.projections import JSONObject, Lot, Obligation
 
 PERIODS = ("month", "quarter", "year")
 FIGURES = (
@@ -41,23 +42,23 @@ def period_key(day: date, period: str) -> str:
     raise ValueError(f"unknown period {period!r}")
 
 
-def outstanding(obligation: dict) -> int:
+def outstanding(obligation: Obligation) -> int:
     """Premium not yet confirmed as received by the mine (never negative)."""
     return max(obligation["due"] - obligation["confirmed"], 0)
 
 
-def days_overdue(obligation: dict, as_of: date) -> int:
+def days_overdue(obligation: Obligation, as_of: date) -> int:
     """Days past ``due_by`` on ``as_of`` (zero or negative while not yet due)."""
     return (as_of - date.fromisoformat(obligation["due_by"])).days
 
 
 def select(
-    obligations: Iterable[dict],
+    obligations: Iterable[Obligation],
     *,
     start: date | None = None,
     end: date | None = None,
     asmo: str | None = None,
-) -> list[dict]:
+) -> list[Obligation]:
     """Obligations sold within ``[start, end]`` (either bound open), optionally of one ASMO."""
     chosen = []
     for obligation in obligations:
@@ -72,7 +73,7 @@ def select(
     return chosen
 
 
-def figures(obligation: dict, as_of: date) -> dict:
+def figures(obligation: Obligation, as_of: date) -> dict[str, int]:
     """One obligation's contribution to every report figure."""
     owed = outstanding(obligation)
     fine, certification = obligation["fine_mg"], obligation["certification"]
@@ -88,21 +89,21 @@ def figures(obligation: dict, as_of: date) -> dict:
     }
 
 
-def _zero() -> dict:
+def _zero() -> dict[str, int]:
     return dict.fromkeys(FIGURES, 0)
 
 
-def _add(total: dict, part: dict) -> None:
+def _add(total: dict[str, int], part: dict[str, int]) -> None:
     for name in FIGURES:
         total[name] += part[name]
 
 
-def premiums(obligations: Iterable[dict], *, period: str, as_of: date) -> dict:
+def premiums(obligations: Iterable[Obligation], *, period: str, as_of: date) -> JSONObject:
     """Premium flows per period, ASMO and currency, each broken down by payer; totals per
     currency. ``rows`` are sorted by period, ASMO and currency; ``payers`` by payer."""
-    rows: dict[tuple[str, str, str], dict] = {}
-    payers: dict[tuple[str, str, str], dict[str, dict]] = {}
-    totals: dict[str, dict] = {}
+    rows: dict[tuple[str, str, str], dict[str, int]] = {}
+    payers: dict[tuple[str, str, str], dict[str, dict[str, int]]] = {}
+    totals: dict[str, dict[str, int]] = {}
     for obligation in obligations:
         part = figures(obligation, as_of)
         when = period_key(date.fromisoformat(obligation["sold_on"]), period)
@@ -128,10 +129,10 @@ def premiums(obligations: Iterable[dict], *, period: str, as_of: date) -> dict:
     }
 
 
-def yearly(obligations: Iterable[dict], *, as_of: date) -> list[dict]:
+def yearly(obligations: Iterable[Obligation], *, as_of: date) -> list[JSONObject]:
     """Per calendar year of sale: ASMOs selling, fine metal sold (mg, all currencies together)
     and the premium per currency, comparable with ARM's published yearly figures."""
-    years: dict[str, dict] = {}
+    years: dict[str, JSONObject] = {}
     for obligation in obligations:
         part = figures(obligation, as_of)
         year = years.setdefault(
@@ -171,9 +172,9 @@ def ageing_bucket(days: int) -> str:
     return AGEING_BUCKETS[4]
 
 
-def ageing(obligations: Iterable[dict], *, as_of: date) -> list[dict]:
+def ageing(obligations: Iterable[Obligation], *, as_of: date) -> list[JSONObject]:
     """Outstanding premium per currency in ageing buckets (not yet due, then days overdue)."""
-    by_currency: dict[str, dict[str, dict]] = {}
+    by_currency: dict[str, dict[str, dict[str, int]]] = {}
     for obligation in obligations:
         owed = outstanding(obligation)
         if owed == 0:
@@ -194,7 +195,9 @@ def ageing(obligations: Iterable[dict], *, as_of: date) -> list[dict]:
     ]
 
 
-def blocked_lots(lots: Iterable[dict], obligations: dict[str, dict], *, as_of: date) -> list[dict]:
+def blocked_lots(
+    lots: Iterable[Lot], obligations: Mapping[str, Obligation], *, as_of: date
+) -> list[JSONObject]:
     """Labelled lots still held or in transit whose origin premiums are not all confirmed:
     they cannot move past their first buyer nor be claimed. Most overdue first."""
     found = []
@@ -224,7 +227,7 @@ def blocked_lots(lots: Iterable[dict], obligations: dict[str, dict], *, as_of: d
     return sorted(found, key=lambda row: (-row["days_overdue"], row["lot"]))
 
 
-def _unsettled(obligation: dict, as_of: date) -> dict:
+def _unsettled(obligation: Obligation, as_of: date) -> JSONObject:
     return {
         "obligation": obligation["id"],
         "asmo": obligation["asmo"],
@@ -241,12 +244,12 @@ def _unsettled(obligation: dict, as_of: date) -> dict:
 
 
 def discrepancies(
-    findings: Iterable[dict],
+    findings: Iterable[JSONObject],
     *,
     start: date | None = None,
     end: date | None = None,
     code: str | None = None,
-) -> list[dict]:
+) -> list[JSONObject]:
     """Weight differences at receipt, assays beyond the splitting limit and corrected masses,
     newest first, with the signed difference (mg for weights and corrections, parts per 10,000
     of fineness for assays)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ledger.entry import sign_entry
 from ledger.keys import PrivateKey
+from ledger.projections import JSONObject
 from ledger.timefmt import now
 
 
@@ -19,12 +20,12 @@ class Signer:
     def entry(
         self,
         type: str,
-        body: dict,
+        body: JSONObject,
         *,
         created_at: str | None = None,
         nonce: str | None = None,
-        private: dict | None = None,
-    ) -> dict:
+        private: JSONObject | None = None,
+    ) -> JSONObject:
         """A signed entry of ``type`` stating ``body``; ``private`` travels beside it, unsigned."""
         entry = sign_entry(
             self.key,

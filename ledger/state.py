@@ -102,7 +102,7 @@ class MemoryStore:
     """A store held in dictionaries (a ``Store``: its reads are typed by that protocol)."""
 
     def __init__(self) -> None:
-        self.objects: dict[str, dict[str, JSONObject]] = defaultdict(dict)
+        self.objects: dict[str, dict[str, Any]] = defaultdict(dict)  # kind -> key -> object
         self._index: dict[tuple[str, str, str], set[str]] = defaultdict(set)
 
     def get(self, kind: str, key: str) -> Any:

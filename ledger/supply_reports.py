@@ -4,9 +4,10 @@ whole, mass integer milligrams, money integer minor units per currency."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
+from ledger.projections import JSONObject, Obligation
 from ledger.reports import outstanding, period_key
 from ledger.types.massbalance import quarter, usable
 
@@ -16,15 +17,18 @@ RETIREMENT_FIELDS = ("id", "batch", "party", "asmo", "credits", "scope", "subjec
 
 
 def credits(
-    batches: Iterable[dict], obligations: dict[str, dict], retirements: Iterable[dict], period: str
-) -> dict:
+    batches: Iterable[JSONObject],
+    obligations: Mapping[str, Obligation],
+    retirements: Iterable[JSONObject],
+    period: str,
+) -> JSONObject:
     """Per period of issuance, mine and premium currency: batches, credits issued, sold (their
     premium confirmed in full) and retired, with the credit premium due, paid, confirmed and
     outstanding; and every retirement with its claim text."""
     retired: dict[str, int] = {}
     for retirement in retirements:
         retired[retirement["batch"]] = retired.get(retirement["batch"], 0) + retirement["credits"]
-    rows: dict[tuple[str, str, str], dict] = {}
+    rows: dict[tuple[str, str, str], dict[str, int]] = {}
     for batch in batches:
         owed = obligations[batch["obligation"]]
         when = period_key(date.fromisoformat(batch["issued_on"]), period)
@@ -58,7 +62,7 @@ def credits(
     }
 
 
-def mass_balance(accounts: Iterable[dict], as_of: date) -> list[dict]:
+def mass_balance(accounts: Iterable[JSONObject], as_of: date) -> list[JSONObject]:
     """Each account: fine metal in and out, what may be drawn on ``as_of``, what expired
     unused, each accounting period, and the account's history."""
     items = []
@@ -104,10 +108,10 @@ def mass_balance(accounts: Iterable[dict], as_of: date) -> list[dict]:
     return items
 
 
-def payers(obligations: Iterable[dict]) -> list[dict]:
+def payers(obligations: Iterable[Obligation]) -> list[JSONObject]:
     """Premium per kind of payer (the first buyer of labelled metal, the buyer of credits),
     payer and currency."""
-    rows: dict[tuple[str, str, str], dict] = {}
+    rows: dict[tuple[str, str, str], dict[str, int]] = {}
     for owed in obligations:
         key = (owed.get("payer_role", "first_buyer"), owed["payer"], owed["currency"])
         row = rows.setdefault(key, {"obligations": 0, **dict.fromkeys(MONEY_FIGURES, 0)})

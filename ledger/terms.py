@@ -15,6 +15,7 @@ import secrets
 
 from ledger.canonical import canonical_bytes
 from ledger.fields import CURRENCY, HASH_HEX, MONEY, Obj, Str
+from ledger.projections import JSONObject
 
 TERMS_PREFIX = b"gold-ledger/terms/v1\n"
 TERMS = Obj(
@@ -27,18 +28,18 @@ TERMS = Obj(
 COMMITMENT = HASH_HEX
 
 
-def commitment(terms: dict) -> str:
+def commitment(terms: JSONObject) -> str:
     """Hex SHA-256 commitment to ``terms``."""
     return hashlib.sha256(TERMS_PREFIX + canonical_bytes(terms)).hexdigest()
 
 
-def seal(price: int, currency: str) -> tuple[dict, str]:
+def seal(price: int, currency: str) -> tuple[JSONObject, str]:
     """Fresh terms with a random salt, and their commitment."""
     terms = {"price": price, "currency": currency, "salt": secrets.token_urlsafe(24)}
     return terms, commitment(terms)
 
 
-def split_submission(document: object) -> tuple[object, dict | None]:
+def split_submission(document: object) -> tuple[object, JSONObject | None]:
     """Separate a submission into the signed entry and its unsigned ``private`` member."""
     if isinstance(document, dict) and "private" in document:
         entry = {k: v for k, v in document.items() if k != "private"}
@@ -55,12 +56,12 @@ EVIDENCE = Obj(
 )
 
 
-def evidence_commitment(evidence: dict) -> str:
+def evidence_commitment(evidence: JSONObject) -> str:
     """Hex SHA-256 commitment to a premium payment's ``{evidence, salt}``."""
     return hashlib.sha256(EVIDENCE_PREFIX + canonical_bytes(evidence)).hexdigest()
 
 
-def seal_evidence(reference: str) -> tuple[dict, str]:
+def seal_evidence(reference: str) -> tuple[JSONObject, str]:
     """Payment evidence with a random salt, and its commitment (``premium.paid`` signs it)."""
     evidence = {"evidence": reference, "salt": secrets.token_urlsafe(24)}
     return evidence, evidence_commitment(evidence)

@@ -20,6 +20,7 @@ from ledger.bundle import Provenance, verify_bundle
 from ledger.checkpoint import CosignatureVerifier, parse_cosigner_key
 from ledger.errors import LedgerError
 from ledger.note import parse_note, parse_verifier_key
+from ledger.projections import JSONObject
 
 CLAIMS = {
     "ecological": "Fairmined Ecological Gold",
@@ -91,7 +92,7 @@ def cosigned_at(note: str, witnesses: list[CosignatureVerifier]) -> dict[str, in
 
 
 def check_policy(
-    bundle: dict,
+    bundle: JSONObject,
     provenance: Provenance,
     witnesses: list[CosignatureVerifier],
     *,

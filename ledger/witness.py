@@ -154,7 +154,7 @@ def _read_key(path: str) -> PrivateKey:
     return PrivateKey.from_pem(Path(path).read_bytes())
 
 
-def _keygen(args) -> int:
+def _keygen(args: argparse.Namespace) -> int:
     key = PrivateKey.generate()
     descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
@@ -163,7 +163,7 @@ def _keygen(args) -> int:
     return 0
 
 
-def _register(args) -> int:
+def _register(args: argparse.Namespace) -> int:
     signer = Signer(args.party, _read_key(args.party_key))
     verifier_key = cosigner_key(args.name, _read_key(args.key).public.raw)
     client = LedgerClient(http_transport(args.url))
@@ -178,7 +178,7 @@ def _register(args) -> int:
     return 0
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     key = _read_key(args.key)
     operator = parse_verifier_key(args.operator_key.strip())
     transport = http_text_transport(args.url)
