@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ledger.keys import PrivateKey
 from ledger.projections import JSONObject
@@ -45,7 +46,9 @@ def http_transport(base_url: str, timeout: float = 30.0) -> Transport:
     if not base_url.startswith(("http://", "https://")):
         raise ValueError("base_url must be an http(s) URL")
 
-    def send(method: str, path: str, payload: JSONObject | None, headers: dict[str, str]):
+    def send(
+        method: str, path: str, payload: JSONObject | None, headers: dict[str, str]
+    ) -> tuple[int, Any]:
         data = json.dumps(payload).encode() if payload is not None else None
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
             base_url.rstrip("/") + path,
@@ -80,7 +83,7 @@ class LedgerClient:
         """POST a signed entry; returns the appended record (or the original, on a resend)."""
         return self.request("POST", "/api/v1/entries", entry)
 
-    def state(self, signer: Signer, type: str, body: JSONObject, **kwargs) -> JSONObject:
+    def state(self, signer: Signer, type: str, body: JSONObject, **kwargs: Any) -> JSONObject:
         """Sign ``body`` as ``signer`` and submit it."""
         return self.submit(signer.entry(type, body, **kwargs))
 

@@ -37,7 +37,16 @@ def _version() -> str:
 @click.version_option(version=_version(), message="%(prog)s %(version)s")
 @click.pass_context
 def cli(
-    ctx: click.Context, profile, config, url, party, key, token, as_json, dry_run, assume_yes
+    ctx: click.Context,
+    profile: str | None,
+    config: str | None,
+    url: str | None,
+    party: str | None,
+    key: str | None,
+    token: str | None,
+    as_json: bool,
+    dry_run: bool,
+    assume_yes: bool,
 ) -> None:
     """Operate the gold lot ledger as your party: state entries signed with your own key,
     read your holdings, incoming lots, premiums and reports."""

@@ -4,6 +4,7 @@ register parties, certify, authorise, set premium rates, post reference prices."
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,6 +14,8 @@ from ledger.cli.caller import Caller, Refused, pass_caller
 from ledger.cli.output import progress
 from ledger.cli.params import DAY, MASS, MONEY, PUBLIC_KEY, day
 from ledger.fairmined import ECOLOGICAL, FAIRMINED
+from ledger.keys import PublicKey
+from ledger.projections import JSONObject
 from ledger.types.certification import AUTHORISABLE, METALS
 from ledger.types.identity import ACTIVITIES, REGISTRABLE_ROLES
 
@@ -32,7 +35,14 @@ def party_group() -> None:
 @click.option("--public-key", type=PUBLIC_KEY, required=True, help="base64, or a PEM file")
 @pass_caller
 def register_party(
-    caller: Caller, party_id, name, country, roles, activities, location, public_key
+    caller: Caller,
+    party_id: str,
+    name: str,
+    country: str,
+    roles: tuple[str, ...],
+    activities: tuple[str, ...],
+    location: str | None,
+    public_key: PublicKey,
 ) -> None:
     """Register a party with its first public key (ARM)."""
     body = {
@@ -94,14 +104,14 @@ def certificate_group() -> None:
 @pass_caller
 def issue_certificate(
     caller: Caller,
-    certificate_id,
-    party_id,
-    metals,
-    ecological,
-    valid_from,
-    valid_to,
-    miners,
-    capacity,
+    certificate_id: str,
+    party_id: str,
+    metals: tuple[str, ...],
+    ecological: bool,
+    valid_from: datetime,
+    valid_to: datetime,
+    miners: int,
+    capacity: int | None,
 ) -> None:
     """Certify an ASMO for metals (and Ecological scope) over a period, with its certified
     capacity."""
@@ -149,7 +159,9 @@ def authorisation_group() -> None:
 @click.option("--from", "valid_from", type=DAY, required=True)
 @click.option("--to", "valid_to", type=DAY, required=True)
 @pass_caller
-def grant(caller: Caller, party_id, role, valid_from, valid_to) -> None:
+def grant(
+    caller: Caller, party_id: str, role: str, valid_from: datetime, valid_to: datetime
+) -> None:
     """Authorise a First Authorized Buyer, Authorized Supplier or Licensee."""
     body = {
         "party_id": party_id,
@@ -165,7 +177,7 @@ def grant(caller: Caller, party_id, role, valid_from, valid_to) -> None:
 @click.option("--role", type=click.Choice(AUTHORISABLE), required=True)
 @click.option("--reason", help="why")
 @pass_caller
-def revoke(caller: Caller, party_id, role, reason) -> None:
+def revoke(caller: Caller, party_id: str, role: str, reason: str | None) -> None:
     """Revoke an authorisation."""
     body = {"party_id": party_id, "role": role}
     if reason:
@@ -182,7 +194,13 @@ def revoke(caller: Caller, party_id, role, reason) -> None:
 @click.option("--to", "effective_to", type=DAY, help="last day (open-ended if omitted)")
 @pass_caller
 def rate(
-    caller: Caller, rate_id, metal, certification, per_kg, effective_from, effective_to
+    caller: Caller,
+    rate_id: str,
+    metal: str,
+    certification: str,
+    per_kg: tuple[str, int],
+    effective_from: datetime,
+    effective_to: datetime | None,
 ) -> None:
     """Add a version of the premium rate table (ARM)."""
     currency, amount = per_kg
@@ -209,14 +227,14 @@ def price_group() -> None:
 @click.option("--day", "on", type=DAY, required=True)
 @click.option("--per-ozt", type=MONEY, required=True, help="per troy ounce, 'USD 2,650.00'")
 @pass_caller
-def post(caller: Caller, metal, on, per_ozt) -> None:
+def post(caller: Caller, metal: str, on: datetime, per_ozt: tuple[str, int]) -> None:
     """Post the reference price of one day."""
     currency, amount = per_ozt
     body = {"metal": metal, "day": day(on), "currency": currency, "price_per_troy_oz": amount}
     caller.state("reference_price.posted", body)
 
 
-def read_prices(path: Path) -> list[dict]:
+def read_prices(path: Path) -> list[JSONObject]:
     """Daily prices from a CSV file with columns ``day``, ``price`` (e.g. ``USD 2,650.00``)
     and optionally ``metal`` (default gold) and ``currency`` (when the price names none)."""
     bodies = []

@@ -14,9 +14,11 @@ import hashlib
 import json
 import os
 import urllib.error
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO, Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
@@ -26,17 +28,21 @@ from ledger.client import LedgerClient, LedgerHTTPError, Signer, Transport, http
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey
 from ledger.machine import REGISTRY
+from ledger.projections import JSONObject
 from ledger.timefmt import format_instant, parse_instant
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Refused(click.ClickException):
     """A refusal, shown as title, detail and member; exit status 1."""
 
-    def __init__(self, problem: dict, status: int | None = None):
+    def __init__(self, problem: JSONObject, status: int | None = None):
         super().__init__(output.describe_problem(problem, status))
         self.problem = problem
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.message, err=True)
 
 
@@ -94,8 +100,14 @@ class Caller:
         return LedgerClient(self.transport, token)
 
     def call(
-        self, method: str, path: str, payload: dict | None = None, *, auth: bool, retry=True
-    ) -> dict:
+        self,
+        method: str,
+        path: str,
+        payload: JSONObject | None = None,
+        *,
+        auth: bool,
+        retry: bool = True,
+    ) -> JSONObject:
         """One request; a refusal becomes ``Refused``, a dead service a clear message. A saved
         token the service no longer accepts (revoked, expired) is replaced once."""
         token = self.token() if auth else None
@@ -110,7 +122,7 @@ class Caller:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise click.ClickException(f"cannot reach {self.profile.url}: {exc}") from exc
 
-    def read(self, path: str, *, public: bool = False) -> dict:
+    def read(self, path: str, *, public: bool = False) -> JSONObject:
         return self.call("GET", path, auth=not public)
 
     # --- tokens ---------------------------------------------------------------------------
@@ -160,14 +172,18 @@ class Caller:
         self.token_file().unlink(missing_ok=True)
 
     # --- lots -----------------------------------------------------------------------------
-    def lot(self, lot_id: str) -> dict:
-        return self.read(f"/api/v1/lots/{lot_id}")["lot"]
+    def lot(self, lot_id: str) -> JSONObject:
+        lot: JSONObject = self.read(f"/api/v1/lots/{lot_id}")["lot"]
+        return lot
 
     def head_of(self, lot_id: str) -> str:
-        return self.lot(lot_id)["head"]
+        head: str = self.lot(lot_id)["head"]
+        return head
 
     # --- writing --------------------------------------------------------------------------
-    def state(self, type: str, body: dict, private: dict | None = None) -> dict | None:
+    def state(
+        self, type: str, body: JSONObject, private: JSONObject | None = None
+    ) -> JSONObject | None:
         """Check ``body`` locally, sign it, then send it (or, with ``--dry-run``, print it)."""
         etype = REGISTRY[type]
         try:
@@ -203,6 +219,6 @@ def save_token(path: Path, bearer: str, expires_at: str) -> None:
         json.dump({"bearer": bearer, "expires_at": expires_at}, handle)
 
 
-def pass_caller(function):
+def pass_caller(function: Callable[Concatenate[Caller, P], R]) -> Callable[P, R]:
     """Give a command the invocation's ``Caller`` as its first argument."""
     return click.pass_obj(function)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -27,7 +29,7 @@ def _option_name(member: str) -> str:
     return "--" + member.replace("_", "-")
 
 
-def _json(text: str, what: str):
+def _json(text: str, what: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as exc:
@@ -44,7 +46,7 @@ def _option(member: str, spec: Field) -> click.Option:
     if isinstance(spec, Str) and spec.choices:
         return click.Option([name, member], type=click.Choice(spec.choices), help=help_text)
     if isinstance(spec, List) and not isinstance(spec.item, Obj | List):
-        kind = int if isinstance(spec.item, Int) else str
+        kind: type[int] | type[str] | click.Choice[str] = int if isinstance(spec.item, Int) else str
         if isinstance(spec.item, Str) and spec.item.choices:
             kind = click.Choice(spec.item.choices)
         return click.Option(
@@ -62,7 +64,7 @@ def _option(member: str, spec: Field) -> click.Option:
     return click.Option([name, member], help=help_text)
 
 
-def _value(member: str, spec: Field, raw):
+def _value(member: str, spec: Field, raw: Any) -> Any:
     """The option's value as the body member, or ``None`` when not given."""
     if raw is None or raw == ():
         return None
@@ -79,7 +81,7 @@ def _value(member: str, spec: Field, raw):
     return raw
 
 
-def fill_heads(caller: Caller, spec: Field, value):
+def fill_heads(caller: Caller, spec: Field, value: Any) -> Any:
     """Fill every missing ``lot_head`` beside a ``lot_id`` with the lot's current head."""
     if isinstance(spec, Obj) and isinstance(value, dict):
         for name, member in spec.members.items():
@@ -97,7 +99,7 @@ def entry_command(etype: EntryType) -> click.Command:
     members = etype.body.members
 
     @pass_caller
-    def run(caller: Caller, body: str | None, private: str | None, **options) -> None:
+    def run(caller: Caller, /, body: str | None, private: str | None, **options: Any) -> None:
         document = _json(body, "--body") if body else {}
         if not isinstance(document, dict):
             raise click.BadParameter("--body must be a JSON object")
@@ -106,7 +108,11 @@ def entry_command(etype: EntryType) -> click.Command:
             if value is not None:
                 document[member] = value
         sealed = _json(private, "--private") if private else None
-        if isinstance(sealed, dict) and "salt" in etype.private.members:
+        if (
+            isinstance(sealed, dict)
+            and etype.private is not None  # else no --private
+            and "salt" in etype.private.members
+        ):
             sealed.setdefault("salt", secrets.token_urlsafe(24))
         if isinstance(sealed, dict) and "terms_commitment" in members:
             document.setdefault("terms_commitment", terms.commitment(sealed))
@@ -114,7 +120,7 @@ def entry_command(etype: EntryType) -> click.Command:
             document.setdefault("evidence_commitment", terms.evidence_commitment(sealed))
         caller.state(etype.name, fill_heads(caller, etype.body, document), sealed)
 
-    params = [_option(member, spec) for member, spec in members.items()]
+    params: list[click.Parameter] = [_option(member, spec) for member, spec in members.items()]
     params.append(click.Option(["--body"], metavar="JSON", help="the whole body as JSON"))
     if etype.private is not None:
         params.append(
@@ -132,8 +138,8 @@ def entry_command(etype: EntryType) -> click.Command:
     )
 
 
-def _without_private(run):
-    def call(body=None, **options):
+def _without_private(run: Callable[..., None]) -> Callable[..., None]:
+    def call(body: str | None = None, **options: Any) -> None:
         return run(body=body, private=None, **options)
 
     return call

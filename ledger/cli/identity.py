@@ -10,7 +10,7 @@ import click
 from ledger.cli.caller import Caller, pass_caller, save_token
 from ledger.cli.output import table
 from ledger.cli.params import PUBLIC_KEY
-from ledger.keys import PrivateKey
+from ledger.keys import PrivateKey, PublicKey
 
 
 @click.command("keygen")
@@ -45,7 +45,7 @@ def key_group() -> None:
 @click.option("--public-key", type=PUBLIC_KEY, required=True, help="base64, or a PEM file")
 @click.option("--party", "party_id", help="whose key (default: you; ARM may name another)")
 @pass_caller
-def add_key(caller: Caller, public_key, party_id: str | None) -> None:
+def add_key(caller: Caller, public_key: PublicKey, party_id: str | None) -> None:
     """Add a signing key."""
     body = {"party_id": party_id or caller.party, "public_key": public_key.b64}
     caller.state("key.added", body)

@@ -4,12 +4,15 @@ units."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ledger import terms
 from ledger.cli import units
 from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.params import DAY, FINENESS, MASS, MONEY, day
+from ledger.projections import JSONObject
 from ledger.types.certification import METALS
 from ledger.types.lots import CLAIMS, FORMS
 
@@ -19,9 +22,11 @@ SLIP_FACTOR = 100
 
 
 def _mass(given: int | None, given_mg: int | None, what: str) -> int:
-    if (given is None) == (given_mg is None):
-        raise click.UsageError(f"give the {what} once: --{what} '1249.7 g' or --{what}-mg N")
-    return given if given is not None else given_mg
+    if given is not None and given_mg is None:
+        return given
+    if given is None and given_mg is not None:
+        return given_mg
+    raise click.UsageError(f"give the {what} once: --{what} '1249.7 g' or --{what}-mg N")
 
 
 @click.command("register")
@@ -39,7 +44,9 @@ def _mass(given: int | None, given_mg: int | None, what: str) -> int:
 @click.option("--cyanide/--no-cyanide", default=False, show_default=True)
 @click.option("--gravimetric-only/--not-gravimetric-only", default=True, show_default=True)
 @pass_caller
-def register(caller: Caller, lot_id, gross, gross_mg, **o) -> None:
+def register(
+    caller: Caller, /, lot_id: str, gross: int | None, gross_mg: int | None, **o: Any
+) -> None:
     """Register a lot you produced (a mine) or unlabelled metal you hold."""
     caller.state(
         "lot.registered",
@@ -137,7 +144,7 @@ def assay(caller: Caller, lot_id: str, fineness: int, kind: str, laboratory: str
     caller.state("lot.assayed", body)
 
 
-def _part(text: str) -> dict:
+def _part(text: str) -> JSONObject:
     """``ID=MASS`` or ``ID=MASS:FORM``."""
     lot_id, sep, rest = text.partition("=")
     if not sep:
@@ -157,7 +164,7 @@ def _part(text: str) -> dict:
 @pass_caller
 def split(caller: Caller, lot_id: str, parts: tuple[str, ...]) -> None:
     """Split a lot into parts whose masses add up exactly."""
-    body = {"lot_id": lot_id, "lot_head": caller.head_of(lot_id), "outputs": []}
+    body: JSONObject = {"lot_id": lot_id, "lot_head": caller.head_of(lot_id), "outputs": []}
     body["outputs"] = [_part(p) for p in parts]
     caller.state("lot.split", body)
 
@@ -176,7 +183,7 @@ def merge(caller: Caller, inputs: tuple[str, ...], output: str, form: str) -> No
     caller.state("lot.merged", body)
 
 
-def _refined(text: str, form: str, year: int | None, mark: str | None) -> dict:
+def _refined(text: str, form: str, year: int | None, mark: str | None) -> JSONObject:
     """``ID:MASS:FINENESS[:SERIAL]``."""
     fields = text.split(":")
     if len(fields) not in (3, 4):
@@ -209,7 +216,14 @@ def _refined(text: str, form: str, year: int | None, mark: str | None) -> dict:
 @click.option("--year", type=click.IntRange(1900, 2200), help="year mark of the outputs")
 @click.option("--mark", help="refiner's mark on the outputs")
 @pass_caller
-def refine(caller: Caller, inputs, outputs, form, year, mark) -> None:
+def refine(
+    caller: Caller,
+    inputs: tuple[str, ...],
+    outputs: tuple[str, ...],
+    form: str,
+    year: int | None,
+    mark: str | None,
+) -> None:
     """Refine lots you hold (e.g. doré) into refined lots (e.g. bars)."""
     body = {
         "inputs": [{"lot_id": i, "lot_head": caller.head_of(i)} for i in inputs],

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from typing import TextIO, TypeVar
 
 import click
 
+from ledger.projections import JSONObject
 
-def progress(items: Sequence, label: str):
+T = TypeVar("T")
+
+
+def progress(items: Sequence[T], label: str) -> AbstractContextManager[Iterable[T]]:
     """A progress bar over ``items`` on standard error, drawn only on a terminal."""
-    stderr = click.get_text_stream("stderr")
+    # click 8.5 deprecates get_text_stream and serves it from a module __getattr__ (-> object).
+    stderr = click.get_text_stream("stderr")  # type: ignore[operator]
     return click.progressbar(items, label=label, file=stderr, hidden=not stderr.isatty())
 
 
@@ -20,7 +26,7 @@ def emit_json(document: object) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True))
 
 
-def describe_record(record: dict) -> str:
+def describe_record(record: JSONObject) -> str:
     """One line per appended record: seq, type, actor, what it acted on, and any flags."""
     entry = record["entry"]
     body = entry["body"]
@@ -36,7 +42,7 @@ def describe_record(record: dict) -> str:
     return line
 
 
-def describe_problem(problem: dict, status: int | None = None) -> str:
+def describe_problem(problem: JSONObject, status: int | None = None) -> str:
     """A refusal as its title, detail and the member it concerns."""
     code = problem.get("code") or "error"
     title = problem.get("title") or code
@@ -50,7 +56,7 @@ def describe_problem(problem: dict, status: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
+def table(rows: Sequence[JSONObject], columns: Sequence[str]) -> str:
     """A plain text table of ``columns`` (left-aligned, one header line)."""
     cells = [
         [str(row.get(c, "")) if row.get(c) is not None else "" for c in columns] for row in rows
@@ -61,7 +67,7 @@ def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def write_csv(rows: Iterable[dict], columns: Sequence[str], handle: io.TextIOBase) -> int:
+def write_csv(rows: Iterable[JSONObject], columns: Sequence[str], handle: TextIO) -> int:
     """Write ``rows`` as CSV with a header; returns how many rows were written."""
     writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -10,13 +12,18 @@ from ledger.cli import units
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey, PublicKey
 
+if TYPE_CHECKING:  # click types a parameter type by its value and input (only to type checkers)
+    ParamType = click.ParamType[Any, Any]
+else:
+    ParamType = click.ParamType
 
-class Mass(click.ParamType):
+
+class Mass(ParamType):
     """``1.2497 kg``, ``1249.7 g`` or ``1249700 mg``, to integer milligrams."""
 
     name = "MASS"
 
-    def convert(self, value, param, ctx) -> int:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         try:
@@ -25,12 +32,14 @@ class Mass(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-class Money(click.ParamType):
+class Money(ParamType):
     """``USD 4,902.00``, to (currency, integer minor units)."""
 
     name = "AMOUNT"
 
-    def convert(self, value, param, ctx) -> tuple[str, int]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, int]:
         if isinstance(value, tuple):
             return value
         try:
@@ -39,12 +48,12 @@ class Money(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-class Fineness(click.ParamType):
+class Fineness(ParamType):
     """``999.9`` (per mille), ``99.99%`` or ``9999/10000``, to parts per 10,000."""
 
     name = "FINENESS"
 
-    def convert(self, value, param, ctx) -> int:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         try:
@@ -53,12 +62,14 @@ class Fineness(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-class PublicKeyParam(click.ParamType):
+class PublicKeyParam(ParamType):
     """A public key: base64 of its 32 raw bytes, or a PEM file (public or private)."""
 
     name = "KEY"
 
-    def convert(self, value, param, ctx) -> PublicKey:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> PublicKey:
         if isinstance(value, PublicKey):
             return value
         path = Path(value).expanduser()
@@ -77,6 +88,6 @@ MASS, MONEY, FINENESS, PUBLIC_KEY = Mass(), Money(), Fineness(), PublicKeyParam(
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
-def day(value) -> str | None:
+def day(value: datetime | None) -> str | None:
     """A ``click.DateTime`` value as ``YYYY-MM-DD``."""
     return value.date().isoformat() if value is not None else None

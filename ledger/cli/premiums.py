@@ -11,6 +11,7 @@ from ledger.cli import units
 from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.output import table
 from ledger.cli.params import DAY, day
+from ledger.projections import JSONObject
 
 
 def _amount(caller: Caller, obligation_id: str, text: str) -> tuple[str, int]:
@@ -22,7 +23,7 @@ def _amount(caller: Caller, obligation_id: str, text: str) -> tuple[str, int]:
         raise click.BadParameter(str(exc), param_hint="'--amount'") from exc
 
 
-def _today(value) -> str:
+def _today(value: datetime | None) -> str:
     return day(value) or datetime.now(UTC).date().isoformat()
 
 
@@ -37,7 +38,9 @@ def premium_group() -> None:
 @click.option("--evidence", required=True, help="payment reference (bank transfer id, …)")
 @click.option("--paid-on", type=DAY, help="day paid (default today)")
 @pass_caller
-def pay(caller: Caller, obligation_id: str, amount: str, evidence: str, paid_on) -> None:
+def pay(
+    caller: Caller, obligation_id: str, amount: str, evidence: str, paid_on: datetime | None
+) -> None:
     """State a premium payment (possibly partial) to the mine."""
     currency, minor = _amount(caller, obligation_id, amount)
     sealed, commitment = terms.seal_evidence(evidence)  # only the commitment is signed
@@ -56,7 +59,7 @@ def pay(caller: Caller, obligation_id: str, amount: str, evidence: str, paid_on)
 @click.option("--amount", required=True, help="e.g. 'USD 4,902.00'")
 @click.option("--received-on", type=DAY, help="day received (default today)")
 @pass_caller
-def confirm(caller: Caller, obligation_id: str, amount: str, received_on) -> None:
+def confirm(caller: Caller, obligation_id: str, amount: str, received_on: datetime | None) -> None:
     """Confirm, as the mine, that premium money arrived."""
     currency, minor = _amount(caller, obligation_id, amount)
     body = {
@@ -68,7 +71,7 @@ def confirm(caller: Caller, obligation_id: str, amount: str, received_on) -> Non
     caller.state("premium.confirmed", body)
 
 
-def premium_rows(items: list[dict]) -> list[dict]:
+def premium_rows(items: list[JSONObject]) -> list[JSONObject]:
     return [
         {
             "obligation": o["id"],

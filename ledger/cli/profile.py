@@ -20,6 +20,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MEMBERS = ("url", "party", "key", "token")
 
@@ -56,7 +57,7 @@ class Profile:
         return str(value)
 
 
-def _read(path: Path, explicit: bool) -> dict:
+def _read(path: Path, explicit: bool) -> dict[str, Any]:
     if not path.exists():
         if explicit:
             raise ProfileError(f"no config file {path}")

@@ -11,11 +11,12 @@ import click
 from ledger.cli import units
 from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.output import progress, table, write_csv
+from ledger.projections import JSONObject
 
 ACTIVE = ("held", "in_transit")
 
 
-def lot_rows(lots: list[dict]) -> list[dict]:
+def lot_rows(lots: list[JSONObject]) -> list[JSONObject]:
     return [
         {
             "lot": lot["id"],
@@ -99,7 +100,7 @@ REPORTS = {
 }
 
 
-def _flatten(report: dict) -> list[dict]:
+def _flatten(report: JSONObject) -> list[JSONObject]:
     """The report's rows (the first list member), nested members as ``a.b`` columns."""
     rows = next((v for v in report.values() if isinstance(v, list)), [])
     flat = []
@@ -134,7 +135,16 @@ def _flatten(report: dict) -> list[dict]:
     help="write the rows to this CSV file ('-' for standard output)",
 )
 @pass_caller
-def report(caller: Caller, which, start, end, period, asmo, as_of, csv_file) -> None:
+def report(
+    caller: Caller,
+    which: str,
+    start: str | None,
+    end: str | None,
+    period: str | None,
+    asmo: str | None,
+    as_of: str | None,
+    csv_file: Path | None,
+) -> None:
     """ARM's reports as a table, JSON or a CSV file."""
     query = {"from": start, "to": end, "period": period, "asmo": asmo, "as_of": as_of}
     given = urllib.parse.urlencode({k: v for k, v in query.items() if v})
