@@ -11,8 +11,8 @@ minor units of ``currency``. Days are ``YYYY-MM-DD``, instants RFC 3339 UTC, ``*
 ``seq`` of the entry that did it.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: the members' types are evaluated at import, so
+# that ``__required_keys__`` and ``__optional_keys__`` are right at run time too.
 from typing import Any, Literal, NotRequired, TypedDict
 
 JSONObject = dict[str, Any]
