@@ -41,8 +41,9 @@ INDEXES: dict[str, tuple[str, ...]] = {
 class Store(Protocol):
     """What the rules need from storage.
 
-    Reads of the main kinds are typed with their projection (``ledger.projections``); other
-    kinds are untyped JSON objects.
+    For the type checker, reads of the main kinds give their projection
+    (``ledger.projections``); other kinds give untyped JSON (``Any``). The stores themselves
+    declare loose reads (``Any``), and rules read through this protocol (``Context.store``).
     """
 
     @overload
