@@ -21,8 +21,6 @@ stored: clients retry with the same nonce and get exactly-once results.
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -206,22 +204,3 @@ class Appender:
             batch.put(kind, value)
         known[item.nonce_key] = applied.record  # a resend later in this batch
         return applied
-
-
-_appenders: weakref.WeakKeyDictionary[Engine, Appender] = weakref.WeakKeyDictionary()
-_guard = threading.Lock()
-
-
-def appender_for(engine: Engine) -> Appender:
-    """The engine's appender in this process."""
-    with _guard:
-        found = _appenders.get(engine)
-        if found is None:
-            found = _appenders[engine] = Appender(engine)
-        return found
-
-
-def append(engine: Engine, submission: object, *, skew: int = 300, max_age: int = 86400):
-    """Append a signed entry (``private`` data beside it, if any), or return the record it
-    already produced (same actor, nonce and content)."""
-    return appender_for(engine).append(submission, skew=skew, max_age=max_age)

@@ -68,7 +68,7 @@ def _measure(url: str, work: Path, seasons: int, runs: int) -> None:
                     f" | speed-up {statistics.median(uncached) / statistics.median(cached):5.0f}x",
                     flush=True,
                 )
-    app.extensions["ledger_engine"].dispose()
+    app.extensions["ledger"].engine.dispose()
 
 
 def main() -> None:
