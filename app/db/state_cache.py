@@ -15,21 +15,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, select, tuple_
+from sqlalchemy import Connection
 
-from app.db.tables import state
+from app.db import driver_sql
 
 MAX_OBJECTS = 50_000  # least recently used objects are dropped beyond this
 MAX_CHANGES = 10_000  # more foreign changes than this: start afresh instead of evicting
-
-_CHANGED = (
-    select(state.c.kind, state.c.id)
-    .where(state.c.changed_gen > bindparam("since"))
-    .limit(bindparam("most"))
-)
-_BY_KEYS = select(state.c.kind, state.c.id, state.c.value).where(
-    tuple_(state.c.kind, state.c.id).in_(bindparam("keys", expanding=True))
-)
 
 
 class StateCache:
@@ -56,9 +47,9 @@ class StateCache:
             return
         changed = None
         if self.generation is not None and generation > self.generation:
-            changed = connection.execute(
-                _CHANGED, {"since": self.generation, "most": self.max_changes + 1}
-            ).all()
+            changed = driver_sql.rows(
+                connection, "changed_since", (self.generation, self.max_changes + 1)
+            )
         with self._lock:
             if changed is None or len(changed) > self.max_changes:
                 self._objects.clear()
