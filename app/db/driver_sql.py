@@ -8,16 +8,18 @@ still one protocol message and one executor start each), and compiling a stateme
 costs more than running it. Here each write is one constant SQL text run on the connection's
 own DBAPI cursor:
 
-* PostgreSQL: ``INSERT ... SELECT * FROM unnest(<one array per column>)``, so a whole batch
-  is one statement with one parameter per column, prepared by psycopg after a few runs;
+* PostgreSQL: ``INSERT ... SELECT ... FROM json_array_elements(<the rows as JSON>)``, so a
+  whole batch is one statement with one text parameter, encoded by the standard library's C
+  JSON encoder (bytes as hex) rather than element by element as driver arrays;
 * SQLite: the ``sqlite3`` module's ``executemany``, whose loop over rows runs in C.
 
-Rows are tuples in the order of ``COLUMNS``; callers pass nothing that needs conversion.
+Rows are tuples in the order of each statement's columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Connection
 
@@ -32,26 +34,28 @@ _SQL = {
         "find": "SELECT s.value FROM state_index i JOIN state s ON s.kind = i.kind AND s.id = i.id "
         "WHERE i.kind = %s AND i.attr = %s AND i.value = %s ORDER BY s.id",
         "changed_since": "SELECT kind, id FROM state WHERE changed_gen > %s LIMIT %s",
+        "state_keys": "SELECT kind, id FROM state",
+        "state_count": "SELECT count(*) FROM state",
         "by_nonces": "SELECT seq, prev_hash, received_at, entry, entry_hash FROM records "
-        "WHERE (actor, nonce) IN (SELECT * FROM unnest(%b::text[], %b::text[]))",
+        "WHERE (actor, nonce) IN (SELECT r->>0, r->>1 FROM json_array_elements(%s::json) r)",
         "records": "INSERT INTO records (seq, entry_hash, prev_hash, received_at, type, actor, "
-        "nonce, entry) SELECT * FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], "
-        "%b::text[], %b::text[], %b::text[], %b::text[])",
+        "nonce, entry) SELECT (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7 "
+        "FROM json_array_elements(%s::json) r",
         "private": "INSERT INTO private_data (seq, data) "
-        "SELECT * FROM unnest(%b::bigint[], %b::text[])",
+        "SELECT (r->>0)::bigint, r->>1 FROM json_array_elements(%s::json) r",
         "nodes": "INSERT INTO merkle_nodes (level, idx, hash) "
-        "SELECT * FROM unnest(%b::int[], %b::bigint[], %b::bytea[])",
+        "SELECT (r->>0)::int, (r->>1)::bigint, decode(r->>2, 'hex') "
+        "FROM json_array_elements(%s::json) r",
         "state": "INSERT INTO state (kind, id, value, changed_gen) "
-        "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[]) "
+        "SELECT r->>0, r->>1, r->>2, (r->>3)::bigint FROM json_array_elements(%s::json) r "
         "ON CONFLICT (kind, id) DO UPDATE "
         "SET value = excluded.value, changed_gen = excluded.changed_gen",
         "index": "INSERT INTO state_index (kind, attr, value, id) "
-        "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[])",
-        "unindex_objects": "DELETE FROM state_index s USING unnest(%b::text[], %b::text[]) "
-        "AS d(kind, id) WHERE s.kind = d.kind AND s.id = d.id",
-        "unindex_rows": "DELETE FROM state_index s "
-        "USING unnest(%b::text[], %b::text[], %b::text[], %b::text[]) AS d(kind, attr, value, id) "
-        "WHERE s.kind = d.kind AND s.attr = d.attr AND s.value = d.value AND s.id = d.id",
+        "SELECT r->>0, r->>1, r->>2, r->>3 FROM json_array_elements(%s::json) r",
+        "unindex_objects": "DELETE FROM state_index s USING json_array_elements(%s::json) r "
+        "WHERE s.kind = r->>0 AND s.id = r->>1",
+        "unindex_rows": "DELETE FROM state_index s USING json_array_elements(%s::json) r "
+        "WHERE s.kind = r->>0 AND s.attr = r->>1 AND s.value = r->>2 AND s.id = r->>3",
     },
     "sqlite": {
         "head": "SELECT size, head_hash, generation FROM log_head WHERE id = 1",
@@ -61,6 +65,8 @@ _SQL = {
         "find": "SELECT s.value FROM state_index i JOIN state s ON s.kind = i.kind AND s.id = i.id "
         "WHERE i.kind = ? AND i.attr = ? AND i.value = ? ORDER BY s.id",
         "changed_since": "SELECT kind, id FROM state WHERE changed_gen > ? LIMIT ?",
+        "state_keys": "SELECT kind, id FROM state",
+        "state_count": "SELECT count(*) FROM state",
         "by_nonce": "SELECT seq, prev_hash, received_at, entry, entry_hash FROM records "
         "WHERE actor = ? AND nonce = ?",
         "records": "INSERT INTO records (seq, entry_hash, prev_hash, received_at, type, actor, "
@@ -88,6 +94,23 @@ def rows(connection: Connection, what: str, params: Sequence[object] = ()) -> li
         cursor.close()
 
 
+def stream(connection: Connection, what: str, batch: int = 10_000) -> Iterator[Row]:
+    """The rows of the query named ``what``, read ``batch`` at a time (a server-side cursor
+    on PostgreSQL), so a large result never sits in memory whole."""
+    sql = _SQL[connection.dialect.name][what]
+    dbapi = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = dbapi.cursor(name=f"ledger_{what}")
+        cursor.execute(sql)
+    else:
+        cursor = dbapi.execute(sql)
+    try:
+        while chunk := cursor.fetchmany(batch):
+            yield from chunk
+    finally:
+        cursor.close()
+
+
 def run(connection: Connection, what: str, params: Sequence[object]) -> None:
     """Run the statement named ``what`` once."""
     sql = _SQL[connection.dialect.name][what]
@@ -100,8 +123,12 @@ def by_nonces(connection: Connection, pairs: Sequence[tuple[str, str]]) -> list[
     if not pairs:
         return []
     if connection.dialect.name == "postgresql":
-        return rows(connection, "by_nonces", [list(column) for column in zip(*pairs, strict=True)])
+        return rows(connection, "by_nonces", (_json(pairs),))
     return [row for pair in pairs for row in rows(connection, "by_nonce", pair)]
+
+
+def _json(values: Sequence[Row]) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=bytes.hex)
 
 
 def write(connection: Connection, what: str, values: Sequence[Row]) -> None:
@@ -114,6 +141,6 @@ def write(connection: Connection, what: str, values: Sequence[Row]) -> None:
     dbapi = connection.connection.driver_connection
     if dialect == "postgresql":
         with dbapi.cursor() as cursor:
-            cursor.execute(sql, [list(column) for column in zip(*values, strict=True)])
+            cursor.execute(sql, (_json(values),))
     else:
         dbapi.executemany(sql, values)
