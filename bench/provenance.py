@@ -174,7 +174,6 @@ class Filler:
                     seq=head.size + 1,
                     prev_hash=head.head_hash,
                     received_at=received,
-                    verified_key=self.known.get("key", entry["key_id"])["public_key"],
                 )
                 appended.append((applied.record, None, log.entry_text(entry)))
                 writes += applied.writes
