@@ -38,12 +38,12 @@ INDEXES: dict[str, tuple[str, ...]] = {
 }
 
 
-class Store(Protocol):
-    """What the rules need from storage.
+class Reader(Protocol):
+    """What reading the state needs (``authenticate`` only reads).
 
     For the type checker, reads of the main kinds give their projection
     (``ledger.projections``); other kinds give untyped JSON (``Any``). The stores themselves
-    declare loose reads (``Any``), and rules read through this protocol (``Context.store``).
+    declare loose reads (``Any``), and rules read through ``Store`` (``Context.store``).
     """
 
     @overload
@@ -60,6 +60,10 @@ class Store(Protocol):
     def get(self, kind: str, key: str) -> Any: ...
     def get(self, kind: str, key: str) -> Any:
         """The object, or None."""
+
+
+class Store(Reader, Protocol):
+    """What the rules need from storage (reads typed as in ``Reader``)."""
 
     def put(self, kind: str, value: Mapping[str, Any]) -> None:
         """Create or replace an object; its key is ``value["id"]``."""
@@ -109,6 +113,10 @@ class MemoryStore:
     def get(self, kind: str, key: str) -> Any:
         found = self.objects[kind].get(key)
         return clone(found) if found is not None else None
+
+    def peek(self, kind: str, key: str) -> Any:
+        """The stored object itself, not a copy: for readers that never change it."""
+        return self.objects[kind].get(key)
 
     def put(self, kind: str, value: Mapping[str, Any]) -> None:
         key = value["id"]
