@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ledger import backing, jsonlimits
+from ledger.ancestry import ancestry
 from ledger.checkpoint import open_checkpoint
 from ledger.errors import LedgerError
 from ledger.machine import replay_record
@@ -140,7 +141,7 @@ def _verify(bundle: object, operator: Verifier, witnesses: Sequence[NoteVerifier
 def _provenance(
     store: MemoryStore, lot: dict, size: int, witnessed_by: list[str], records: list
 ) -> Provenance:
-    lots = _ancestry(store, lot)
+    lots = ancestry(store, lot)
     obligation_ids = sorted({o for item in lots for o in item["obligations"]})
     by_seq = {r.seq: r for r in records}
     custody = []
@@ -179,15 +180,3 @@ def _provenance(
         [credit_obligations[o] for o in sorted(credit_obligations)],
         backing.draws(lots),
     )
-
-
-def _ancestry(store: MemoryStore, lot: dict) -> list[dict]:
-    """The lot and every lot it was made from, back to the mines."""
-    found, todo = {}, [lot]
-    while todo:
-        item = todo.pop()
-        if item["id"] in found:
-            continue
-        found[item["id"]] = item
-        todo.extend(store.get("lot", parent) for parent in item["parents"])
-    return list(found.values())
