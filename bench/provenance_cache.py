@@ -39,7 +39,7 @@ def _time(client, path: str, runs: int, before=None) -> list[float]:
 
 def _measure(url: str, work: Path, seasons: int, runs: int) -> None:
     from app import bootstrap, create_app, demo
-    from app.provenance import cache
+    from app.bundles import cache
 
     with migrated_engine(url) as engine:
         operator = bootstrap.load_or_create_key(work / "operator.pem")

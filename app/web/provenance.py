@@ -21,7 +21,7 @@ from flask_babel import ngettext
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathFillImage
 
-from app import auth, checkpoints, db, i18n, provenance
+from app import auth, bundles, checkpoints, db, i18n
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import accounting
@@ -119,8 +119,8 @@ def view(lot_id: str) -> tuple[dict, dict] | None:
         if exc.code != "not-found":
             raise
         return None
-    _, bundle = provenance.cached_bundle(lot_id)
-    cache = provenance.cache()
+    _, bundle = bundles.cached_bundle(lot_id)
+    cache = bundles.cache()
     key = (*cache.key("page", lot_id, _size(bundle), bundle["checkpoint"]), i18n.language())
     return lot, cache.get_or_make(key, lambda: _content(lot_id, bundle))
 
