@@ -33,6 +33,7 @@ from ledger.errors import LedgerError
 from ledger.machine import replay_record
 from ledger.merkle import verify_inclusion
 from ledger.note import NoteVerifier, Verifier
+from ledger.premium_state import settled
 from ledger.record import record_from_json, record_hash
 from ledger.state import MemoryStore
 
@@ -70,7 +71,7 @@ class Provenance:
 
     @property
     def premiums_settled(self) -> bool:
-        return all(o["confirmed"] >= o["due"] for o in self.obligations)
+        return all(settled(o) for o in self.obligations)
 
     @property
     def credits(self) -> str | None:

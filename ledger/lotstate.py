@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger.entry_types import Context
 from ledger.errors import LedgerError, conflict, forbidden
 from ledger.fairmined import LABELLED, fine_mg
+from ledger.premium_state import premium_state
 from ledger.standing import require_standing
 
 
@@ -100,8 +101,8 @@ def require_premiums_settled(ctx: Context, lot: dict, action: str) -> None:
         return
     for obligation_id in lot["obligations"]:
         obligation = ctx.store.get("obligation", obligation_id)
-        if obligation["confirmed"] < obligation["due"]:
-            state = "unpaid" if obligation["paid"] < obligation["due"] else "unconfirmed"
+        state = premium_state(obligation)
+        if state != "paid":
             raise LedgerError(
                 "premium-unsettled",
                 f"cannot {action} {lot['id']}: premium {obligation_id} owed to "

@@ -30,6 +30,7 @@ from ledger.checkpoint import parse_checkpoint
 from ledger.errors import LedgerError
 from ledger.keys import b64encode
 from ledger.note import parse_note
+from ledger.premium_state import premium_state
 from ledger.timefmt import parse_instant
 from ledger.types.publication import is_public
 
@@ -401,18 +402,13 @@ def _capacity(asmo: str, metal: str) -> list[dict]:
 
 def _settlement(obligations: list[dict]) -> str:
     """``paid``, ``unconfirmed`` (paid, not yet confirmed by the mine), ``unpaid`` or ``none``."""
-    if not obligations:
-        return "none"
-    if any(o["paid"] < o["due"] for o in obligations):
-        return "unpaid"
-    if any(o["confirmed"] < o["due"] for o in obligations):
-        return "unconfirmed"
-    return "paid"
+    states = {premium_state(o) for o in obligations}
+    return next((s for s in ("unpaid", "unconfirmed", "paid") if s in states), "none")
 
 
 def _premium(p: Provenance) -> dict:
     """Counts: how many premiums, to how many mines, and how many are settled."""
-    by_state = [_settlement([o]) for o in p.obligations]
+    by_state = [premium_state(o) for o in p.obligations]
     return {
         "state": _settlement(p.obligations),
         "owed": len(p.obligations),

@@ -19,6 +19,7 @@ from ledger.fields import HASH_HEX, LOT_ID, PARTY_ID, TEXT, Int, Obj, Str
 from ledger.lotstate import held_lot, touch
 from ledger.obligations import new_obligation
 from ledger.origins import labelled_fine
+from ledger.premium_state import settled
 from ledger.standing import has_authorisation
 
 MG_PER_CREDIT = 1_000
@@ -124,7 +125,7 @@ def _spend(ctx: Context, batch: dict, credits: int, action: str) -> None:
             "not-authorised", f"{ctx.actor['id']} holds no Fairmined authorisation today"
         )
     obligation = ctx.store.get("obligation", batch["obligation"])
-    if obligation["confirmed"] < obligation["due"]:
+    if not settled(obligation):
         raise LedgerError(
             "premium-unsettled",
             f"cannot {action} {batch['id']}: premium {obligation['id']} owed to "
