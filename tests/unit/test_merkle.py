@@ -246,7 +246,7 @@ def _tree_and_sizes(draw):
     return n, size, index, size1
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(_tree_and_sizes())
 def test_stored_node_functions_equal_the_list_based_ones(case):
     n, size, index, size1 = case
@@ -263,7 +263,7 @@ def test_stored_node_functions_equal_the_list_based_ones(case):
     verify_consistency(size1, size, cproof, root(leaves[:size1]), r)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(st.integers(min_value=1, max_value=70))
 def test_appending_stores_exactly_the_complete_subtrees(n):
     leaves = _leaves(n)
@@ -283,7 +283,7 @@ def _flip(value: bytes, bit: int) -> bytes:
     return bytes(out)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(_tree_and_sizes(), st.data())
 def test_flipping_any_bit_breaks_an_inclusion_proof(case, data):
     _, size, index, _ = case
@@ -300,7 +300,7 @@ def test_flipping_any_bit_breaks_an_inclusion_proof(case, data):
         assert _raises_invalid_proof(verify_inclusion, leaves[index], index, size, bad, r)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(_tree_and_sizes(), st.data())
 def test_flipping_any_bit_breaks_a_consistency_proof(case, data):
     _, size2, _, size1 = case

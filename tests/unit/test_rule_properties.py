@@ -876,7 +876,6 @@ def test_rules_keep_their_invariants_over_random_histories():
             # below is reached whether this file runs alone or after the whole service is loaded.
             max_examples=150,
             stateful_step_count=80,
-            deadline=None,
             database=None,
             derandomize=True,  # the same histories every run: the coverage check below is stable
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
