@@ -69,9 +69,17 @@ def create_app(overrides: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
         security.csrf.exempt(blueprint)  # bearer tokens and signatures, never cookies
 
-    from app.web import dashboard, exports, home, login, packaging, provenance, workspace
+    from app.web import dashboard, exports, home, login, packaging, provenance_page, workspace
 
-    pages = (home.bp, provenance.bp, packaging.bp, dashboard.bp, exports.bp, login.bp, workspace.bp)
+    pages = (
+        home.bp,
+        provenance_page.bp,
+        packaging.bp,
+        dashboard.bp,
+        exports.bp,
+        login.bp,
+        workspace.bp,
+    )
     for page in pages:
         app.register_blueprint(page)
     i18n.register(app)

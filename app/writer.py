@@ -17,13 +17,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(eq=False)
 class Job:
-    """One submitted item and, once processed, its outcome."""
+    """One submitted item and, once processed, its outcome.
+
+    ``done`` is a lock held until the job is settled and handed back (a plain lock costs far
+    less to make and to signal than an ``Event``, one per request)."""
 
     item: Any
     settled: bool = False
-    done: threading.Event = field(default_factory=threading.Event, repr=False)
+    done: threading.Lock = field(default_factory=_held_lock, repr=False)
     _result: Any = field(default=None, repr=False)
     _error: BaseException | None = field(default=None, repr=False)
 
@@ -61,7 +70,7 @@ class Writer:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
                 self._thread.start()
-        job.done.wait()
+        job.done.acquire()  # released by the writer once the job is settled
         return job.outcome()
 
     def _run(self) -> None:
@@ -93,4 +102,4 @@ class Writer:
             for job in batch:
                 if not job.settled:
                     job.fail(RuntimeError("the batch ended without an outcome"))
-                job.done.set()
+                job.done.release()

@@ -14,7 +14,7 @@ Builds a ledger in a scratch database (PostgreSQL, or ``--backend sqlite``):
   head) in large transactions, so the log grows fast to each size asked.
 
 At each size (default 10,000, 100,000 and 1,000,000 records) a checkpoint is signed and the
-bar's bundle built (``app.provenance.build``): its time, queries and bytes are printed, and
+bar's bundle built (``app.bundles.build``): its time, queries and bytes are printed, and
 it is verified offline in a fresh interpreter (``python -m ledger.verify``), whose wall time
 and peak RSS are printed. One inclusion proof is timed (median of 200) with the number of
 stored tree nodes it reads, beside log2 of the size: proof cost grows as O(log n).
@@ -39,7 +39,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, event
 
-from app import bootstrap, checkpoints, provenance
+from app import bootstrap, bundles, checkpoints
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading, writing
@@ -324,7 +324,7 @@ def measure(engine: Engine, operator: PrivateKey, bar: str, workdir: Path) -> di
     listener = lambda *args: queries.append(1)  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     began = time.perf_counter()
-    bundle = provenance.build(engine, operator, bar, max_age_seconds=10**6)
+    bundle = bundles.build(engine, operator, bar, max_age_seconds=10**6)
     built = time.perf_counter() - began
     event.remove(engine, "before_cursor_execute", listener)
     path = workdir / f"bundle-{checkpoint.size}.json"

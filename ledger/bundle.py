@@ -27,11 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ledger import backing, jsonlimits
+from ledger.ancestry import ancestry
 from ledger.checkpoint import open_checkpoint
 from ledger.errors import LedgerError
 from ledger.machine import replay_record
 from ledger.merkle import verify_inclusion
 from ledger.note import NoteVerifier, Verifier
+from ledger.premium_state import settled
 from ledger.projections import JSONObject, Lot, MassBalanceDraw, Obligation, Party
 from ledger.record import Record, record_from_json, record_hash
 from ledger.state import MemoryStore
@@ -70,7 +72,7 @@ class Provenance:
 
     @property
     def premiums_settled(self) -> bool:
-        return all(o["confirmed"] >= o["due"] for o in self.obligations)
+        return all(settled(o) for o in self.obligations)
 
     @property
     def credits(self) -> str | None:
@@ -141,7 +143,7 @@ def _verify(bundle: object, operator: Verifier, witnesses: Sequence[NoteVerifier
 def _provenance(
     store: MemoryStore, lot: Lot, size: int, witnessed_by: list[str], records: list[Record]
 ) -> Provenance:
-    lots = _ancestry(store, lot)
+    lots = ancestry(store, lot)
     obligation_ids = sorted({o for item in lots for o in item["obligations"]})
     by_seq = {r.seq: r for r in records}
     custody = []
@@ -180,15 +182,3 @@ def _provenance(
         [credit_obligations[o] for o in sorted(credit_obligations)],
         backing.draws(lots),
     )
-
-
-def _ancestry(store: MemoryStore, lot: Lot) -> list[Lot]:
-    """The lot and every lot it was made from, back to the mines."""
-    found, todo = {}, [lot]
-    while todo:
-        item = todo.pop()
-        if item["id"] in found:
-            continue
-        found[item["id"]] = item
-        todo.extend(store.get("lot", parent) for parent in item["parents"])
-    return list(found.values())

@@ -24,25 +24,14 @@ gross mass at that event, replayed from the records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
-from ledger.projections import JSONObject, Lot
+from ledger.projections import JSONObject
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 UOM_MG = "MGM"
 TRANSFORMATIONS = ("lot.refined", "lot.split", "lot.merged", "lot.alloyed")
 WEIGHINGS = ("lot.registered", "lot.received", "lot.weight_reconciled", "lot.corrected")
-
-
-def ancestry(lot: Lot, get_lot: Callable[[str], Lot]) -> list[Lot]:
-    """``lot`` and every lot it descends from (through ``parents``), by id."""
-    found, todo = {lot["id"]: lot}, list(lot["parents"])
-    while todo:
-        lot_id = todo.pop()
-        if lot_id not in found:
-            found[lot_id] = get_lot(lot_id)
-            todo.extend(found[lot_id]["parents"])
-    return [found[k] for k in sorted(found)]
 
 
 class _Ids:

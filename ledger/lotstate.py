@@ -7,6 +7,7 @@ from typing import Any, Unpack
 from ledger.entry_types import Context
 from ledger.errors import LedgerError, conflict, forbidden
 from ledger.fairmined import LABELLED, fine_mg
+from ledger.premium_state import premium_state
 from ledger.projections import Lot, LotOptional
 from ledger.standing import require_standing
 
@@ -104,8 +105,8 @@ def require_premiums_settled(ctx: Context, lot: Lot, action: str) -> None:
     for obligation_id in lot["obligations"]:
         obligation = ctx.store.get("obligation", obligation_id)
         assert obligation is not None  # a lot names only obligations that exist
-        if obligation["confirmed"] < obligation["due"]:
-            state = "unpaid" if obligation["paid"] < obligation["due"] else "unconfirmed"
+        state = premium_state(obligation)
+        if state != "paid":
             raise LedgerError(
                 "premium-unsettled",
                 f"cannot {action} {lot['id']}: premium {obligation_id} owed to "

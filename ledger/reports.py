@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from ledger.fairmined import ECOLOGICAL, FAIRMINED, LABELLED
+from ledger.premium_state import outstanding, premium_state, settled
 from ledger.projections import JSONObject, Lot, Obligation
 
 PERIODS = ("month", "quarter", "year")
@@ -40,11 +41,6 @@ def period_key(day: date, period: str) -> str:
     if period == "year":
         return f"{day.year:04d}"
     raise ValueError(f"unknown period {period!r}")
-
-
-def outstanding(obligation: Obligation) -> int:
-    """Premium not yet confirmed as received by the mine (never negative)."""
-    return max(obligation["due"] - obligation["confirmed"], 0)
 
 
 def days_overdue(obligation: Obligation, as_of: date) -> int:
@@ -207,7 +203,7 @@ def blocked_lots(
         unsettled = [
             _unsettled(obligations[o], as_of)
             for o in lot["obligations"]
-            if obligations[o]["confirmed"] < obligations[o]["due"]
+            if not settled(obligations[o])
         ]
         if not unsettled:
             continue
@@ -237,7 +233,7 @@ def _unsettled(obligation: Obligation, as_of: date) -> JSONObject:
         "paid": obligation["paid"],
         "confirmed": obligation["confirmed"],
         "outstanding": outstanding(obligation),
-        "state": "unpaid" if obligation["paid"] < obligation["due"] else "unconfirmed",
+        "state": premium_state(obligation),
         "due_by": obligation["due_by"],
         "days_overdue": days_overdue(obligation, as_of),
     }

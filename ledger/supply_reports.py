@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from ledger.premium_state import outstanding, settled
 from ledger.projections import JSONObject, Obligation
-from ledger.reports import outstanding, period_key
+from ledger.reports import period_key
 from ledger.types.massbalance import quarter, usable
 
 CREDIT_FIGURES = ("batches", "credits_issued", "credits_sold", "credits_retired")
@@ -38,7 +39,7 @@ def credits(
         )
         row["batches"] += 1
         row["credits_issued"] += batch["credits"]
-        row["credits_sold"] += batch["credits"] if owed["confirmed"] >= owed["due"] else 0
+        row["credits_sold"] += batch["credits"] if settled(owed) else 0
         row["credits_retired"] += retired.get(batch["id"], 0)
         for name in ("due", "paid", "confirmed"):
             row[name] += owed[name]

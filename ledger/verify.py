@@ -20,6 +20,7 @@ from ledger.bundle import Provenance, verify_bundle
 from ledger.checkpoint import CosignatureVerifier, parse_cosigner_key
 from ledger.errors import LedgerError
 from ledger.note import parse_note, parse_verifier_key
+from ledger.premium_state import settled
 from ledger.projections import JSONObject
 
 CLAIMS = {
@@ -44,9 +45,9 @@ def summary(p: Provenance) -> str:
     status = "paid and confirmed" if p.premiums_settled else "NOT settled"
     lines.append(f"Fairmined premiums: {len(p.obligations)} owed to the mines, {status}")
     if p.credits:
-        settled = all(o["confirmed"] >= o["due"] for o in p.credit_obligations)
+        confirmed = all(settled(o) for o in p.credit_obligations)
         lines.append(
-            f"Credits: {p.credits}; premium {'paid and confirmed' if settled else 'NOT settled'}"
+            f"Credits: {p.credits}; premium {'paid and confirmed' if confirmed else 'NOT settled'}"
         )
         lines += [f"  - {r['claim_text']}" for r in p.retirements]
     if p.incorporated:

@@ -12,6 +12,7 @@ import threading
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from support import World
@@ -24,6 +25,18 @@ from app.db.tables import metadata
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
+
+# Hypothesis: no test depends on how fast a loaded machine runs it, so no per-example deadline
+# and no "too slow" health check; a failure prints the blob that reproduces it. A test that
+# sets its own ``suppress_health_check`` replaces this list, so it names ``too_slow`` again.
+# ``HYPOTHESIS_PROFILE=quick`` (10 examples) or ``thorough`` (1000) changes the count of every
+# test that does not set its own ``max_examples``.
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile("quick", parent=settings.get_profile("default"), max_examples=10)
+settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

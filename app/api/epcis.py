@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
 from flask import Response, current_app
@@ -13,6 +12,7 @@ from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import epcis
+from ledger.ancestry import ancestry
 from ledger.timefmt import now
 
 blp = Blueprint("epcis", __name__, url_prefix="/api/v1", description="GS1 EPCIS 2.0 export")
@@ -50,12 +50,13 @@ def lot_epcis(lot_id: str):
     auth.authenticated()
     with reading(service.current().engine) as connection:
         store = SqlStore(connection)
-        get = functools.partial(store.get, "lot")
         lot = auth.readable_lot(store, lot_id)
-        lots = {found["id"]: found for found in epcis.ancestry(lot, get)}
+        lots = {found["id"]: found for found in ancestry(store, lot)}
         seqs = sorted({seq for found in lots.values() for seq in found["history"]})
         records = [record.to_json() for record in log.by_seqs(connection, seqs)]
-        masses = {i: (lots.get(i) or get(i))["gross_mg"] for i in epcis.consumed(records)}
+        masses = {
+            i: (lots.get(i) or store.get("lot", i))["gross_mg"] for i in epcis.consumed(records)
+        }
     document = epcis.document(records, domain=identifier_domain(), created=now(), masses=masses)
     response = Response(json.dumps(document, ensure_ascii=False), mimetype=MEDIA_TYPE)
     response.headers["GS1-EPCIS-Version"] = "2.0"

@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from app import auth, checkpoints, provenance, service
+from app import auth, bundles, checkpoints, service
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -162,7 +162,7 @@ def bundle(lot_id: str):
     """
     with reading(service.current().engine) as connection:
         auth.viewable_lot(SqlStore(connection), lot_id)
-    text, _ = provenance.cached_bundle(lot_id)
+    text, _ = bundles.cached_bundle(lot_id)
     response = Response(text, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{lot_id}.bundle.json"'
     return response

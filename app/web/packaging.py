@@ -15,16 +15,16 @@ from flask import Blueprint, abort, render_template, send_file
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathFillImage
 
-from app.web import provenance
+from app.web import provenance_page
 
 bp = Blueprint("packaging", __name__)
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 
 def _page_url(lot_id: str) -> str:
-    if provenance.view(lot_id) is None:
+    if provenance_page.view(lot_id) is None:
         abort(404)
-    return provenance.public_url(f"/lots/{quote(lot_id, safe='')}")
+    return provenance_page.public_url(f"/lots/{quote(lot_id, safe='')}")
 
 
 @bp.get("/lots/<lot_id>/qr.<fmt>")
@@ -52,7 +52,7 @@ def qr(lot_id: str, fmt: str):
 @bp.get("/lots/<lot_id>/certificate")
 def certificate(lot_id: str):
     """A printable certificate of the lot's provenance for the product's packaging."""
-    found = provenance.view(lot_id)
+    found = provenance_page.view(lot_id)
     if found is None:
         abort(404)
     _lot, content = found

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, select
 
 from app.db.store import SqlStore
 from app.db.tables import records
+from ledger.premium_state import settled
 
 RECENT = 12
 
@@ -26,7 +27,7 @@ def _premiums(store: SqlStore, party_id: str) -> tuple[list[dict], list[dict]]:
     """(owed to the party as a mine, owed by the party as payer), unsettled first."""
 
     def order(o: dict) -> tuple:
-        return (o["confirmed"] >= o["due"], o["id"])
+        return (settled(o), o["id"])
 
     owed_to = sorted(store.find("obligation", "asmo", party_id), key=order)
     owed_by = sorted(store.find("obligation", "payer", party_id), key=order)

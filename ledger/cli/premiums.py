@@ -11,6 +11,7 @@ from ledger.cli import units
 from ledger.cli.caller import Caller, pass_caller
 from ledger.cli.output import table
 from ledger.cli.params import DAY, day
+from ledger.premium_state import settled
 from ledger.projections import JSONObject
 
 
@@ -94,6 +95,6 @@ def list_premiums(caller: Caller, only_open: bool) -> None:
     """Premiums owed to you (as a mine) or by you (as a buyer)."""
     items = caller.read(f"/api/v1/parties/{caller.party}/premiums")["items"]
     if only_open:
-        items = [o for o in items if o["confirmed"] < o["due"]]
+        items = [o for o in items if not settled(o)]
     columns = ("obligation", "lot", "mine", "payer", "due", "paid", "confirmed", "due_by")
     caller.show(items, table(premium_rows(items), columns) if items else "no premiums")

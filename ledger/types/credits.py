@@ -19,6 +19,7 @@ from ledger.fields import HASH_HEX, LOT_ID, PARTY_ID, TEXT, Int, Obj, Str
 from ledger.lotstate import held_lot, touch
 from ledger.obligations import new_obligation
 from ledger.origins import labelled_fine
+from ledger.premium_state import settled
 from ledger.projections import JSONObject
 from ledger.standing import has_authorisation
 
@@ -128,7 +129,7 @@ def _spend(ctx: Context, batch: JSONObject, credits: int, action: str) -> None:
         )
     obligation = ctx.store.get("obligation", batch["obligation"])
     assert obligation is not None  # created with the batch
-    if obligation["confirmed"] < obligation["due"]:
+    if not settled(obligation):
         raise LedgerError(
             "premium-unsettled",
             f"cannot {action} {batch['id']}: premium {obligation['id']} owed to "

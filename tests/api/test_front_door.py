@@ -42,7 +42,10 @@ def test_nonsense_is_answered_on_the_page(client):
     assert "paste the link" in found.get_data(as_text=True)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(query=st.text(max_size=120))
 def test_the_search_only_ever_leads_to_a_lot_page(client, query):
     found = client.get("/search", query_string={"q": query})
@@ -88,7 +91,10 @@ def test_the_favicon_is_served(client):
 
 
 @given(payload=st.sampled_from(['"><script>alert(1)</script>', "<img src=x onerror=alert(1)>"]))
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=5)
+@settings(
+    max_examples=5,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_a_search_is_echoed_escaped(client, payload):
     page = client.get("/search", query_string={"q": payload})
     assert page.status_code == 400

@@ -114,7 +114,6 @@ def demo_ids(demo_app, arm_headers) -> dict[str, list]:
 
 @schema.parametrize()
 @settings(
-    deadline=2000,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     database=None,
 )

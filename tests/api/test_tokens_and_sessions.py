@@ -169,7 +169,8 @@ def test_next_keeps_a_path_of_the_site(world, client):
 
 
 @settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=400,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(list("/\\:.@%?#"))))
 def test_safe_next_only_ever_yields_a_path_of_this_site(app, target):
@@ -192,7 +193,8 @@ PARTIES = iter(range(10**6))
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=STEPS)
 def test_a_token_works_exactly_while_it_and_its_issuing_key_are_live(buyer, client, steps):

@@ -171,7 +171,7 @@ def test_deep_nesting_is_a_clear_error_in_the_verifier(tmp_path):
     assert result.stderr.startswith("FAILED")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.integers(min_value=1, max_value=200))
 def test_nesting_is_accepted_exactly_up_to_the_limit(depth):
     text = "[" * depth + "]" * depth

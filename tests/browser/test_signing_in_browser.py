@@ -66,7 +66,8 @@ JSON_VALUES = st.recursive(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(value=JSON_VALUES)
 def test_canonical_bytes_equal_the_core_for_any_entry_value(static_page, value):

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 pytestmark = pytest.mark.browser
 PLACES = {"mg": 0, "g": 3, "kg": 6}
 SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=120,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 

@@ -224,7 +224,8 @@ POSTS = st.lists(
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(posts=POSTS)
 def test_no_sequence_of_posts_makes_a_checkpoint_unreadable(world, client, witnessed, posts):

@@ -263,26 +263,6 @@ def test_consumed_lots_and_co_inputs_outside_the_export(validator):
     ]
 
 
-def test_ancestry_follows_parents_back_to_the_mines():
-    lots = {
-        "RING-1": {"id": "RING-1", "parents": ["BAR-1"]},
-        "BAR-1": {"id": "BAR-1", "parents": ["MIX-1"]},
-        "MIX-1": {"id": "MIX-1", "parents": ["DORE-A", "DORE-B"]},
-        "DORE-A": {"id": "DORE-A", "parents": []},
-        "DORE-B": {"id": "DORE-B", "parents": []},
-        "STOCK-1": {"id": "STOCK-1", "parents": ["BAR-1"]},
-    }
-    asked = []
-
-    def get(lot_id):
-        asked.append(lot_id)
-        return lots[lot_id]
-
-    found = epcis.ancestry(lots["RING-1"], get)
-    assert [lot["id"] for lot in found] == ["BAR-1", "DORE-A", "DORE-B", "MIX-1", "RING-1"]
-    assert sorted(asked) == ["BAR-1", "DORE-A", "DORE-B", "MIX-1"]  # each fetched once
-
-
 def _set(document: dict, path: tuple, value) -> dict:
     changed = json.loads(json.dumps(document))
     node = changed

@@ -326,7 +326,7 @@ def obligations(draw):
     return found
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     found=obligations(),
     period=st.sampled_from(reports.PERIODS),

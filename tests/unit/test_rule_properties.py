@@ -37,6 +37,7 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -866,6 +867,20 @@ class Ledger(RuleBasedStateMachine):
                 return
 
 
+def test_a_few_short_random_histories_keep_the_invariants():
+    """The quick run's taste of the state machine: fresh random histories each run, every
+    invariant checked after every entry (the long run below also checks what they reached)."""
+    run_state_machine_as_test(
+        Ledger,
+        settings=settings(
+            max_examples=6,
+            stateful_step_count=30,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+
+
+@pytest.mark.slow
 def test_rules_keep_their_invariants_over_random_histories():
     SEEN.clear()
     run_state_machine_as_test(
@@ -876,7 +891,6 @@ def test_rules_keep_their_invariants_over_random_histories():
             # below is reached whether this file runs alone or after the whole service is loaded.
             max_examples=150,
             stateful_step_count=80,
-            deadline=None,
             database=None,
             derandomize=True,  # the same histories every run: the coverage check below is stable
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

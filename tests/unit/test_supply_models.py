@@ -10,7 +10,7 @@ from datetime import timedelta
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ledger_book import DAY, MERCURY, TODAY, Book
 from supply_steps import (
@@ -344,7 +344,7 @@ def _counted(book: Book, mine: str) -> int:
     return labelled + credits + balance
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(st.lists(STEP, min_size=1, max_size=14))
 def test_a_gram_of_certified_production_counts_at_most_once(steps):
     book = Book()

@@ -11,14 +11,16 @@ import pytest
 from app.writer import Job, Writer
 
 
-def _record_batches(delay: float = 0.0):
+def _record_batches(fill=None):
+    """A ``process`` recording its batches; ``fill(batch)``, if given, runs before each one."""
     batches: list[list[int]] = []
     active = threading.Lock()
 
     def process(jobs: list[Job]) -> None:
         assert active.acquire(blocking=False), "two batches ran at once"
         try:
-            time.sleep(delay)  # a slow commit lets the queue fill up behind it
+            if fill is not None:
+                fill(jobs)
             batches.append([job.item for job in jobs])
             for job in jobs:
                 if job.item % 7 == 3:
@@ -40,8 +42,17 @@ def _until(condition, timeout: float = 10.0) -> None:
 
 
 def test_concurrent_items_are_batched_and_each_gets_its_own_outcome():
-    batches, process = _record_batches(delay=0.01)
-    writer = Writer(process, max_batch=8)
+    total, max_batch = 200, 8
+    writer = None
+
+    def fill(jobs: list[Job]) -> None:
+        # A slow commit lets the queue fill up behind it: hold each batch until a full next
+        # batch (or every item left) is queued, whatever the machine's speed.
+        left = total - sum(len(batch) for batch in batches) - len(jobs)
+        _until(lambda: writer._queue.qsize() >= min(max_batch, left))
+
+    batches, process = _record_batches(fill)
+    writer = Writer(process, max_batch=max_batch)
 
     def submit(item: int):
         try:
@@ -50,13 +61,14 @@ def test_concurrent_items_are_batched_and_each_gets_its_own_outcome():
             return str(exc)
 
     with ThreadPoolExecutor(max_workers=32) as pool:
-        results = list(pool.map(submit, range(200)))
+        results = list(pool.map(submit, range(total)))
 
-    assert results == [f"refused {i}" if i % 7 == 3 else i * 10 for i in range(200)]
+    assert results == [f"refused {i}" if i % 7 == 3 else i * 10 for i in range(total)]
     processed = [item for batch in batches for item in batch]
-    assert sorted(processed) == list(range(200)), "each item exactly once"
-    assert max(len(batch) for batch in batches) == 8
-    assert len(batches) < 100, "items queued behind a running batch share the next one"
+    assert sorted(processed) == list(range(total)), "each item exactly once"
+    assert [len(batch) for batch in batches[1:-1]] == [max_batch] * (len(batches) - 2), (
+        "items queued behind a running batch share the next one, up to max_batch"
+    )
 
 
 def test_items_of_one_thread_keep_their_order():
@@ -70,12 +82,12 @@ def test_items_of_one_thread_keep_their_order():
 
 
 def test_an_exception_fails_every_unsettled_job_of_the_batch_and_the_next_batch_runs():
-    calls = []
+    batches = []
     release = threading.Event()
     first = threading.Event()
 
     def process(jobs: list[Job]) -> None:
-        calls.append(len(jobs))
+        batches.append([job.item for job in jobs])
         if jobs[0].item == "a":
             first.set()
             release.wait(5)
@@ -87,20 +99,22 @@ def test_an_exception_fails_every_unsettled_job_of_the_batch_and_the_next_batch_
     with ThreadPoolExecutor(max_workers=4) as pool:
         first_job = pool.submit(writer.submit, "a")
         first.wait(5)
-        followers = [pool.submit(writer.submit, x) for x in "bcd"]
+        followers = {x: pool.submit(writer.submit, x) for x in "bcd"}
         _until(lambda: writer._queue.qsize() == 3)  # they queue behind the running batch
         release.set()
         assert first_job.result(5) == "kept"
-        outcomes = []
-        for future in followers:
+        outcomes = {}
+        for item, future in followers.items():
             try:
-                outcomes.append(future.result(5))
+                outcomes[item] = future.result(5)
             except ConnectionError as exc:
-                outcomes.append(str(exc))
-    # The first batch held only "a"; the others formed the second batch, which failed
-    # after settling its first job: the rest got the error.
-    assert calls == [1, 3]
-    assert outcomes == ["kept", "database went away", "database went away"]
+                outcomes[item] = str(exc)
+    # The first batch held only "a"; the others formed the second batch (in the order they
+    # happened to queue), which failed after settling its first job: the rest got the error.
+    assert batches[0] == ["a"]
+    assert sorted(batches[1]) == ["b", "c", "d"]
+    settled, *failed = batches[1]
+    assert outcomes == {settled: "kept", **dict.fromkeys(failed, "database went away")}
     assert writer.submit("e") == "kept", "the writer outlives a failed batch"
 
 

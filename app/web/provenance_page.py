@@ -21,7 +21,7 @@ from flask_babel import ngettext
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathFillImage
 
-from app import auth, checkpoints, i18n, provenance, service
+from app import auth, bundles, checkpoints, i18n, service
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import accounting
@@ -30,6 +30,7 @@ from ledger.checkpoint import parse_checkpoint
 from ledger.errors import LedgerError
 from ledger.keys import b64encode
 from ledger.note import parse_note
+from ledger.premium_state import premium_state
 from ledger.timefmt import parse_instant
 from ledger.types.publication import is_public
 
@@ -119,7 +120,7 @@ def view(lot_id: str) -> tuple[dict, dict] | None:
         if exc.code != "not-found":
             raise
         return None
-    _, bundle = provenance.cached_bundle(lot_id)
+    _, bundle = bundles.cached_bundle(lot_id)
     cache = service.current().bundles
     key = (*cache.key("page", lot_id, _size(bundle), bundle["checkpoint"]), i18n.language())
     return lot, cache.get_or_make(key, lambda: _content(lot_id, bundle))
@@ -401,18 +402,13 @@ def _capacity(asmo: str, metal: str) -> list[dict]:
 
 def _settlement(obligations: list[dict]) -> str:
     """``paid``, ``unconfirmed`` (paid, not yet confirmed by the mine), ``unpaid`` or ``none``."""
-    if not obligations:
-        return "none"
-    if any(o["paid"] < o["due"] for o in obligations):
-        return "unpaid"
-    if any(o["confirmed"] < o["due"] for o in obligations):
-        return "unconfirmed"
-    return "paid"
+    states = {premium_state(o) for o in obligations}
+    return next((s for s in ("unpaid", "unconfirmed", "paid") if s in states), "none")
 
 
 def _premium(p: Provenance) -> dict:
     """Counts: how many premiums, to how many mines, and how many are settled."""
-    by_state = [_settlement([o]) for o in p.obligations]
+    by_state = [premium_state(o) for o in p.obligations]
     return {
         "state": _settlement(p.obligations),
         "owed": len(p.obligations),
