@@ -37,7 +37,7 @@ def _ancestry(store: SqlStore, lot_id: str, seqs: set[int]) -> list[dict]:
     ``seqs``."""
     lot = store.get("lot", lot_id)
     if lot is None:
-        raise LedgerError("unknown-lot", f"no lot {lot_id!r}", status=404)
+        raise LedgerError("unknown-lot", f"no lot {lot_id!r}")
     found, todo = {}, [lot]
     while todo:
         item = todo.pop()
