@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import http
 
-from flask import Flask, Response, json, request
-from flask_smorest import Api
+from flask import Flask, Response, json, jsonify, request
+from flask_smorest import Api, abort
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -160,10 +160,19 @@ def _unexpected(exc: Exception) -> Response:
     return problem("internal-error", "an internal error occurred; nothing was written")
 
 
+def _describe(code: str) -> Response:
+    """What a problem's ``type`` names: the code's title and HTTP status."""
+    if code not in problem_codes.PROBLEMS:
+        abort(404, message=f"no problem code {code!r}")
+    title = problem_codes.problem(code).title
+    return jsonify(code=code, title=title, status=status_of(code))
+
+
 def register(app: Flask) -> None:
-    """Route every error through problem+json."""
+    """Route every error through problem+json, and describe each code at ``/problems/<code>``."""
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(LedgerError, _ledger)
     app.register_error_handler(ValidationError, _validation)
     app.register_error_handler(DBAPIError, _database)
     app.register_error_handler(Exception, _unexpected)
+    app.add_url_rule("/problems/<code>", "problem", _describe, methods=["GET"])

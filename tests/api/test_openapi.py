@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from app.problems import status_of
 from ledger.entry import ENVELOPE
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey
@@ -276,6 +277,20 @@ def test_entry_types_publish_json_schemas_that_match_the_core(world, client):
 def test_the_problem_schema_enumerates_every_registered_code(spec):
     code = spec["components"]["schemas"]["Problem"]["properties"]["code"]
     assert code["enum"] == sorted(PROBLEMS)
+
+
+def test_each_problem_type_describes_its_code(client):
+    for code, registered in PROBLEMS.items():
+        response = client.get(f"/problems/{code}")
+        assert response.status_code == 200, code
+        assert response.get_json() == {
+            "code": code,
+            "title": registered.title,
+            "status": status_of(code),
+        }
+    unknown = client.get("/problems/no-such-code")
+    assert unknown.status_code == 404
+    assert unknown.get_json()["code"] == "not-found"
 
 
 def test_docstrings_render_as_markdown_in_the_document(client):
