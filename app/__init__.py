@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app import config, i18n, problems, security
-from app.db.engine import make_engine
 from app.openapi_text import DocstringPlugin
 from app.schemas import BigIntConverter
+from app.service import EXTENSION, LedgerService
 from app.web_sessions import ServerSessionInterface
 
 
@@ -38,8 +38,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(overrides or {})
     app.url_map.converters["int"] = BigIntConverter  # before any route is added
-    app.extensions["ledger_engine"] = make_engine(app.config["DATABASE_URL"])
-    app.session_interface = ServerSessionInterface(app.extensions["ledger_engine"])
+    ledger = app.extensions[EXTENSION] = LedgerService.from_config(app.config)
+    app.session_interface = ServerSessionInterface(ledger.engine)
     security.register(app)
 
     api = problems.ProblemApi(app, spec_kwargs={"extra_plugins": [DocstringPlugin()]})

@@ -20,9 +20,8 @@ stored: clients retry with the same nonce and get exactly-once results.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,7 +60,6 @@ class Appended:
 class _Prepared:
     checked: CheckedEntry  # the entry and its canonical JSON
     private: object
-    verified_key: str | None  # the public key the signature was checked against, if any
     skew: int
     max_age: int
 
@@ -100,24 +98,23 @@ class Appender:
         """What needs no lock: the envelope, its bytes and the signature."""
         entry, private = split_submission(submission)
         checked = checked_entry(entry)
-        verified_key = self._presigned(checked)
-        return _Prepared(checked, private, verified_key, skew, max_age)
+        self._verify_early(checked)
+        return _Prepared(checked, private, skew, max_age)
 
-    def _presigned(self, checked: CheckedEntry) -> str | None:
-        """The entry's key, if this process knows it and the signature verifies against it.
+    def _verify_early(self, checked: CheckedEntry) -> None:
+        """Check the signature now, outside the writer, if this process knows the key.
 
         A key id names one public key for good (it is a hash of it), so a cached copy is
-        enough for the signature; whether the key is still active is checked in the batch.
+        enough. The writer checks the signature again in the batch (``authenticate``), where
+        this successful check is remembered; a failure is left for it to report, in the order
+        of the core's checks, as is whether the key is still active.
         """
         text = self.cache.peek("key", checked.entry["key_id"])
-        if text is None:
-            return None
-        public_key = json.loads(text)["public_key"]
-        try:
-            verify_entry_signature(checked.entry, PublicKey.from_b64(public_key), checked.text)
-        except LedgerError:
-            return None  # the batch refuses it, in the order of the core's checks
-        return public_key
+        if text is not None:
+            with contextlib.suppress(LedgerError):
+                verify_entry_signature(
+                    checked.entry, PublicKey.from_b64(json.loads(text)["public_key"]), checked.text
+                )
 
     def _admit(self, jobs: list[Job]) -> None:
         """One batch, one transaction (see the module docstring)."""
@@ -194,7 +191,6 @@ class Appender:
                 seq=head.size + 1,
                 prev_hash=head.head_hash,
                 received_at=received,
-                verified_key=item.verified_key,
             )
         except LedgerError as refusal:
             return refusal
@@ -206,22 +202,3 @@ class Appender:
             batch.put(kind, value)
         known[item.nonce_key] = applied.record  # a resend later in this batch
         return applied
-
-
-_appenders: weakref.WeakKeyDictionary[Engine, Appender] = weakref.WeakKeyDictionary()
-_guard = threading.Lock()
-
-
-def appender_for(engine: Engine) -> Appender:
-    """The engine's appender in this process."""
-    with _guard:
-        found = _appenders.get(engine)
-        if found is None:
-            found = _appenders[engine] = Appender(engine)
-        return found
-
-
-def append(engine: Engine, submission: object, *, skew: int = 300, max_age: int = 86400):
-    """Append a signed entry (``private`` data beside it, if any), or return the record it
-    already produced (same actor, nonce and content)."""
-    return appender_for(engine).append(submission, skew=skew, max_age=max_age)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from flask import g, request, session
 
-from app import db
+from app import service
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger.errors import LedgerError
@@ -94,10 +94,10 @@ def caller() -> dict | None:
     if "ledger_caller" not in g:
         bearer = _presented()
         if bearer:
-            with reading(db.get_engine()) as connection:
+            with reading(service.current().engine) as connection:
                 g.ledger_caller = party_for_token(SqlStore(connection), bearer)
         elif session.get("party"):
-            with reading(db.get_engine()) as connection:
+            with reading(service.current().engine) as connection:
                 g.ledger_caller = _session_party(SqlStore(connection))
         else:
             g.ledger_caller = None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app.appender import Appended, append
+from app.appender import Appended, Appender
 from app.db import log
 from app.db.uow import reading
 from ledger.client import Signer
@@ -37,7 +37,7 @@ def write_private_key(path: Path, key: PrivateKey) -> None:
 
 
 def genesis(
-    engine: Engine,
+    appender: Appender,
     operator: PrivateKey,
     arm_public: PublicKey,
     *,
@@ -45,7 +45,8 @@ def genesis(
     params: dict | None = None,
 ) -> Appended:
     """Append the genesis entry (refused by the core if the log is not empty)."""
-    return append(engine, genesis_entry(operator, arm_public, origin=origin, params=params))
+    entry = genesis_entry(operator, arm_public, origin=origin, params=params)
+    return appender.append(entry, skew=300, max_age=86400)
 
 
 def genesis_entry(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -71,10 +70,6 @@ def witness_verifiers(connection: Connection) -> list[CosignatureVerifier]:
 def witness_parties(connection: Connection) -> dict[str, str]:
     """Witness name -> the id of the party that runs it (every witness ever registered)."""
     return {w["name"]: w["party"] for w in witnesses(SqlStore(connection))}
-
-
-def load_operator_key(path: str) -> PrivateKey:
-    return PrivateKey.from_pem(Path(path).read_bytes())
 
 
 def _row(row) -> Stored | None:

@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import bootstrap, db, demo, integrity
+from app import bootstrap, demo, integrity, service
 from app.db import log
 from app.db.migrate import upgrade
 from app.db.uow import reading
@@ -50,7 +50,7 @@ def ledger_group() -> None:
 @ledger_group.command("migrate")
 def migrate_command() -> None:
     """Create or upgrade the database schema (Alembic)."""
-    upgrade(db.get_engine())
+    upgrade(service.current().engine)
     click.echo("schema is up to date")
 
 
@@ -70,14 +70,14 @@ def init_command(arm_key: str) -> None:
         raise click.BadParameter(exc.detail, param_hint="'--arm-key'") from exc
     except ValueError as exc:  # a file that is not an Ed25519 PEM
         raise click.BadParameter(str(exc), param_hint="'--arm-key'") from exc
-    engine = db.get_engine()
-    upgrade(engine)
-    if bootstrap.is_initialised(engine):
+    ledger = service.current()
+    upgrade(ledger.engine)
+    if bootstrap.is_initialised(ledger.engine):
         raise click.ClickException("the ledger already has a genesis entry")
-    operator = bootstrap.load_or_create_key(Path(current_app.config["OPERATOR_KEY_FILE"]))
+    operator = bootstrap.load_or_create_key(ledger.operator_key_file)
     try:
         result = bootstrap.genesis(
-            engine, operator, arm_public, origin=current_app.config["LEDGER_ORIGIN"]
+            ledger.appender, operator, arm_public, origin=current_app.config["LEDGER_ORIGIN"]
         )
     except LedgerError as exc:  # e.g. ARM given the operator's own key, or a concurrent init
         raise click.ClickException(f"genesis refused: {exc}") from exc
@@ -107,7 +107,7 @@ def keygen_command(out: Path) -> None:
 @click.option("--replay", is_flag=True, help="also re-run every entry's rules")
 def verify_command(replay: bool) -> None:
     """Verify the whole chain; names the first bad seq and why. Exit 1 on failure."""
-    engine = db.get_engine()
+    engine = service.current().engine
     with _progress(engine, "verifying") as bar:
         report = integrity.verify_log(engine, replay=replay, progress=bar.update)
     if not report.ok:
@@ -120,7 +120,7 @@ def verify_command(replay: bool) -> None:
 def rebuild_command() -> None:
     """Replay the log into fresh projections, replacing the live ones."""
     try:
-        engine = db.get_engine()
+        engine = service.current().engine
         with _progress(engine, "replaying") as bar:
             count, equal = integrity.rebuild(engine, progress=bar.update)
     except LedgerError as exc:
@@ -141,12 +141,13 @@ def rebuild_command() -> None:
 )
 def demo_command(scale: int) -> None:
     """Migrate and, on an empty ledger, create the demo data set (keys in instance/demo-keys)."""
-    engine = db.get_engine()
+    ledger = service.current()
+    engine = ledger.engine
     upgrade(engine)
     if bootstrap.is_initialised(engine):
         click.echo("the ledger already has records; leaving it as it is")
         return
-    operator = bootstrap.load_or_create_key(Path(current_app.config["OPERATOR_KEY_FILE"]))
+    operator = bootstrap.load_or_create_key(ledger.operator_key_file)
     keys = Path(current_app.config["DEMO_KEYS_DIR"])
     origin = current_app.config["LEDGER_ORIGIN"]
     with _bar(scale, "seasons of trade") as bar:

@@ -18,11 +18,10 @@ import json
 from flask import current_app
 from sqlalchemy import Engine
 
-from app import checkpoints, db
+from app import checkpoints, service
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
-from app.provenance_cache import ProvenanceCache
 from ledger import merkle
 from ledger.bundle import FORMAT
 from ledger.errors import LedgerError
@@ -138,15 +137,10 @@ def build(engine: Engine, operator_key: PrivateKey, lot_id: str, max_age_seconds
     }
 
 
-def cache() -> ProvenanceCache:
-    """This application's cache of bundles and pages."""
-    return current_app.extensions.setdefault("provenance_cache", ProvenanceCache())
-
-
 def cached_bundle(lot_id: str) -> tuple[str, dict]:
     """The lot's bundle as served (JSON text) and as a document, built once per checkpoint."""
-    engine = db.get_engine()
-    key = checkpoints.load_operator_key(current_app.config["OPERATOR_KEY_FILE"])
+    ledger = service.current()
+    engine, key = ledger.engine, ledger.operator_key
     max_age = current_app.config["CHECKPOINT_MAX_AGE_SECONDS"]
     latest = checkpoints.fresh(engine, key, max_age)
 
@@ -154,4 +148,5 @@ def cached_bundle(lot_id: str) -> tuple[str, dict]:
         document = build(engine, key, lot_id, max_age)
         return json.dumps(document, indent=1), document
 
-    return cache().get_or_make(cache().key("bundle", lot_id, latest.size, latest.note), make)
+    cache = ledger.bundles
+    return cache.get_or_make(cache.key("bundle", lot_id, latest.size, latest.note), make)

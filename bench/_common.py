@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.appender import append
+from app.appender import Appender
 from app.db.engine import make_engine
 from app.db.migrate import upgrade
 from ledger.client import Signer
@@ -130,7 +130,10 @@ def make_world(
         "params": dict(DEFAULT_PARAMS),
         "rates": list(SEED_RATES),
     }
-    append(engine, world.operator.entry("ledger.genesis", body, created_at=created_at))
+    appender = Appender(engine)
+    appender.append(
+        world.operator.entry("ledger.genesis", body, created_at=created_at), skew=300, max_age=86400
+    )
     for number, signer in enumerate(world.parties):
         body = {
             "party_id": signer.party_id,
@@ -139,7 +142,8 @@ def make_world(
             "roles": list(roles),
             "public_key": signer.key.public.b64,
         }
-        append(engine, world.arm.entry("party.registered", body, created_at=created_at))
+        entry = world.arm.entry("party.registered", body, created_at=created_at)
+        appender.append(entry, skew=300, max_age=86400)
     return world
 
 

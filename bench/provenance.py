@@ -2,7 +2,7 @@
 
 Builds a ledger in a scratch database (PostgreSQL, or ``--backend sqlite``):
 
-* the story, through the real append path (``app.appender.append``) with real signatures:
+* the story, through the real append path (``app.appender.Appender``) with real signatures:
   five certified mines each selling doré lots to a First Authorized Buyer (registered, sold,
   shipped, received with the buyer's weighing, assayed, premium paid and confirmed), filler
   entries in between so the story is spread over the log's first part; the buyer merges the
@@ -174,7 +174,6 @@ class Filler:
                     seq=head.size + 1,
                     prev_hash=head.head_hash,
                     received_at=received,
-                    verified_key=self.known.get("key", entry["key_id"])["public_key"],
                 )
                 appended.append((applied.record, None, log.entry_text(entry)))
                 writes += applied.writes
@@ -196,7 +195,7 @@ def story(engine: Engine, keys_dir: Path, lots: int, filler_every: int, filler_s
     operator = PrivateKey.generate()
     demo = Demo(engine, keys_dir)
     arm = demo.key("arm")
-    bootstrap.genesis(engine, operator, arm.public, origin="bench.gold-ledger/log")
+    bootstrap.genesis(demo.appender, operator, arm.public, origin="bench.gold-ledger/log")
     for party_id, roles, activities in (
         ("cert-1", ["certifier"], ["certification"]),
         *((mine, ["asmo"], ["mining"]) for mine in MINES),

@@ -39,7 +39,6 @@ def _time(client, path: str, runs: int, before=None) -> list[float]:
 
 def _measure(url: str, work: Path, seasons: int, runs: int) -> None:
     from app import bootstrap, create_app, demo
-    from app.provenance import cache
 
     with migrated_engine(url) as engine:
         operator = bootstrap.load_or_create_key(work / "operator.pem")
@@ -55,20 +54,20 @@ def _measure(url: str, work: Path, seasons: int, runs: int) -> None:
     client = app.test_client()
     backend = url.split(":", 1)[0].split("+", 1)[0]
     print(f"{backend}: demo of {seasons} seasons, {size} records", flush=True)
-    with app.app_context():
-        for lot in LOTS:
-            for what, path in (("page", f"/lots/{lot}"), ("bundle", f"/api/v1/lots/{lot}/bundle")):
-                uncached = _time(client, path, runs, before=lambda: cache().clear())
-                _time(client, path, 1)  # fill the cache
-                cached = _time(client, path, runs * 10)
-                print(
-                    f"  {lot:<16} {what:<6} uncached p50 {percentile(uncached, 50):8.2f} ms"
-                    f" p95 {percentile(uncached, 95):8.2f} ms | cached p50"
-                    f" {percentile(cached, 50):6.2f} ms p95 {percentile(cached, 95):6.2f} ms"
-                    f" | speed-up {statistics.median(uncached) / statistics.median(cached):5.0f}x",
-                    flush=True,
-                )
-    app.extensions["ledger_engine"].dispose()
+    ledger = app.extensions["ledger"]
+    for lot in LOTS:
+        for what, path in (("page", f"/lots/{lot}"), ("bundle", f"/api/v1/lots/{lot}/bundle")):
+            uncached = _time(client, path, runs, before=ledger.bundles.clear)
+            _time(client, path, 1)  # fill the cache
+            cached = _time(client, path, runs * 10)
+            print(
+                f"  {lot:<16} {what:<6} uncached p50 {percentile(uncached, 50):8.2f} ms"
+                f" p95 {percentile(uncached, 95):8.2f} ms | cached p50"
+                f" {percentile(cached, 50):6.2f} ms p95 {percentile(cached, 95):6.2f} ms"
+                f" | speed-up {statistics.median(uncached) / statistics.median(cached):5.0f}x",
+                flush=True,
+            )
+    ledger.engine.dispose()
 
 
 def main() -> None:

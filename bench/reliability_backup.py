@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app import checkpoints, demo
-from app.appender import append
+from app.appender import Appender
 from app.db import log
 from app.db.engine import make_engine
 from app.db.log import SqlNodes
@@ -55,7 +55,7 @@ class Writer(threading.Thread):
 
     def __init__(self, engine: Engine, signer: Signer):
         super().__init__()
-        self.engine, self.signer = engine, signer
+        self.appender, self.signer = Appender(engine), signer
         self.stop, self.count = threading.Event(), 0
 
     def run(self) -> None:
@@ -64,7 +64,7 @@ class Writer(threading.Thread):
                 "party_id": self.signer.party_id,
                 "public_key": PrivateKey.generate().public.b64,
             }
-            append(self.engine, self.signer.entry("key.added", body))
+            self.appender.append(self.signer.entry("key.added", body), skew=300, max_age=86400)
             self.count += 1
 
 

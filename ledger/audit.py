@@ -58,6 +58,13 @@ class AuditReport:
         return self.failure is None
 
 
+class _Reading:
+    """A ``MemoryStore`` read without copies, for ``authenticate`` (which only reads)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.get = store.peek
+
+
 def _reason(error: LedgerError) -> str:
     if error.code in SIGNATURE_CODES:
         return "bad-signature"
@@ -100,7 +107,8 @@ def _check(record: Record, expected: int, prev: str, store, replay: bool) -> Fai
             replay_record(store, record, public=True)
         else:
             # The envelope's shape first, so a malformed entry is reported, not a crash.
-            authenticate(store, check_envelope(record.entry), text=text)
+            reader = _Reading(store) if isinstance(store, MemoryStore) else store
+            authenticate(reader, check_envelope(record.entry), text=text)
     except LedgerError as exc:
         return Failure(record.seq, _reason(exc), f"{exc.code}: {exc.detail}")
     return None

@@ -12,6 +12,7 @@ test holds the two to byte equality.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import rfc8785
 
@@ -25,8 +26,44 @@ _fast = json.JSONEncoder(
 ).encode
 
 
+class _Unusual(Exception):
+    """``_scan`` met something ``_check`` must judge (and, if refused, name by its pointer)."""
+
+
+def _scan(value: Any, depth: int) -> bool:
+    """``_check`` for plain JSON values, without building pointers: True if every object key
+    is within the BMP; raises ``_Unusual`` on anything else (a refusal or a subclass)."""
+    if depth > MAX_DEPTH:
+        raise _Unusual
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        if -SAFE_INT <= value <= SAFE_INT:
+            return True
+        raise _Unusual
+    if kind is dict:
+        bmp = True
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            if not key.isascii() and max(key) > "\uffff":
+                bmp = False
+            if not _scan(item, depth + 1):
+                bmp = False
+        return bmp
+    if kind is list or kind is tuple:
+        bmp = True
+        for item in value:
+            if not _scan(item, depth + 1):
+                bmp = False
+        return bmp
+    raise _Unusual
+
+
 def _check(value: object, path: str, depth: int) -> bool:
-    """Refuse what cannot be canonical; True if every object key is within the BMP."""
+    """Refuse what cannot be canonical, naming where; True if every object key is within the
+    BMP."""
     if depth > MAX_DEPTH:
         raise invalid("nesting is too deep", path or "/")
     if value is None or isinstance(value, (bool, str)):
@@ -57,7 +94,11 @@ def _check(value: object, path: str, depth: int) -> bool:
 
 def canonical_bytes(value: object) -> bytes:
     """Return the RFC 8785 canonical form of ``value``; floats and non-JSON types are refused."""
-    if _check(value, "", 0):
+    try:
+        bmp = _scan(value, 0)
+    except _Unusual:
+        bmp = _check(value, "", 0)
+    if bmp:
         try:
             return _fast(value).encode("utf-8")
         except UnicodeEncodeError as exc:  # a lone surrogate

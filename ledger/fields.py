@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from ledger.errors import invalid
 from ledger.timefmt import parse_date, parse_instant
 
 MAX_SAFE_INT = 2**53 - 1
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 class Field:
@@ -48,7 +54,7 @@ class Str(Field):
             raise invalid(f"length must be {self.min_len}..{self.max_len}", pointer)
         if self.choices is not None and value not in self.choices:
             raise invalid(f"must be one of {', '.join(self.choices)}", pointer)
-        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+        if self.pattern is not None and not _compiled(self.pattern).fullmatch(value):
             raise invalid(f"must match {self.pattern}", pointer)
         return value
 

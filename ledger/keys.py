@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from ledger.errors import invalid
 
 KEY_ID_PREFIX = b"gold-ledger/key/v1\n"
+VERIFIED_MEMORY = 1024  # signatures remembered as valid (see ``PublicKey.verify``)
 
 
 def b64encode(data: bytes) -> str:
@@ -52,7 +55,7 @@ class PublicKey:
     @classmethod
     def from_b64(cls, text: str) -> PublicKey:
         """Parse base64 of the 32 raw key bytes."""
-        return cls(b64decode(text, length=32, what="public_key"))
+        return _public_key_of_b64(text)
 
     @classmethod
     def from_pem(cls, pem: bytes) -> PublicKey:
@@ -62,7 +65,7 @@ class PublicKey:
             raise invalid("PEM does not hold an Ed25519 public key")
         return cls(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id_of(self.raw)
 
@@ -76,12 +79,38 @@ class PublicKey:
         )
 
     def verify(self, signature: bytes, message: bytes) -> bool:
-        """True only if ``signature`` is a valid Ed25519 signature of ``message``."""
+        """True only if ``signature`` is a valid Ed25519 signature of ``message``.
+
+        The last ``VERIFIED_MEMORY`` valid triples are remembered, so a signature checked
+        twice (when a request arrives, and again in the append batch) costs one verification;
+        only a successful verification puts a triple there.
+        """
+        triple = (self.raw, signature, message)
+        if triple in _verified:
+            return True
         try:
-            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
+            _loaded(self.raw).verify(signature, message)
         except (InvalidSignature, ValueError):
             return False
+        with _verified_lock:
+            _verified[triple] = None
+            while len(_verified) > VERIFIED_MEMORY:
+                del _verified[next(iter(_verified))]
         return True
+
+
+_verified: dict[tuple[bytes, bytes, bytes], None] = {}
+_verified_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4096)
+def _loaded(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+@lru_cache(maxsize=4096)
+def _public_key_of_b64(text: str) -> PublicKey:
+    return PublicKey(b64decode(text, length=32, what="public_key"))
 
 
 class PrivateKey:

@@ -40,14 +40,12 @@ class Applied:
     flags: tuple[str, ...]
 
 
-def authenticate(
-    store: Store, entry: dict, verified_key: str | None = None, text: bytes | None = None
-) -> dict:
+def authenticate(store: Store, entry: dict, text: bytes | None = None) -> dict:
     """The actor's party, if the entry is signed by a key of the actor that is active now.
 
-    ``verified_key`` is a public key (base64) the caller has already checked the signature
-    against; the signature is checked again unless it is exactly the registered key.
-    ``text`` is the entry's canonical bytes, if already computed.
+    ``text`` is the entry's canonical bytes, if already computed. The signature is always
+    checked here (a signature verified moments before, on the same bytes, is remembered by
+    ``PublicKey.verify``).
     """
     party = store.get("party", entry["actor"])
     if party is None:
@@ -61,8 +59,7 @@ def authenticate(
         raise forbidden("revoked-key", f"the key was revoked at seq {key['revoked_seq']}")
     if parse_instant(entry["created_at"]) < parse_instant(key["valid_from"]):
         raise forbidden("key-not-yet-valid", "created_at is before the key was added")
-    if verified_key != key["public_key"]:
-        verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]), text)
+    verify_entry_signature(entry, PublicKey.from_b64(key["public_key"]), text)
     return party
 
 
@@ -87,7 +84,6 @@ def apply_entry(
     received_at: str,
     private: object = None,
     public: bool = False,
-    verified_key: str | None = None,
 ) -> Applied:
     """Check ``entry`` against the state in ``store``; return the record and its writes.
 
@@ -95,8 +91,6 @@ def apply_entry(
     ``ledger.entry.checked_entry`` (its envelope checked and canonical bytes computed once).
     ``private`` is the entry's unsigned private data. ``public`` replays without it (offline
     verification of a public bundle): checks that need private data are then skipped.
-    ``verified_key`` is as in ``authenticate`` (the service checks signatures before it takes
-    the append lock).
     """
     checked = entry if isinstance(entry, CheckedEntry) else checked_entry(entry)
     entry = checked.entry
@@ -113,7 +107,7 @@ def apply_entry(
     if etype.name == GENESIS:
         actor = {"id": entry["actor"], "roles": ["operator"]}
     else:
-        actor = authenticate(overlay, entry, verified_key, checked.text)
+        actor = authenticate(overlay, entry, checked.text)
         if not etype.roles & set(actor["roles"]):
             raise forbidden(
                 "role-not-allowed",

@@ -79,6 +79,10 @@ class MemoryStore:
         found = self.objects[kind].get(key)
         return clone(found) if found is not None else None
 
+    def peek(self, kind: str, key: str) -> dict | None:
+        """The stored object itself, not a copy: for readers that never change it."""
+        return self.objects[kind].get(key)
+
     def put(self, kind: str, value: dict) -> None:
         key = value["id"]
         old = self.objects[kind].get(key)

@@ -93,12 +93,12 @@ def app(database_url, tmp_path):
         }
     )
     yield application
-    application.extensions["ledger_engine"].dispose()
+    application.extensions["ledger"].engine.dispose()
 
 
 @pytest.fixture
 def engine(app):
-    return app.extensions["ledger_engine"]
+    return app.extensions["ledger"].engine
 
 
 @pytest.fixture

@@ -49,8 +49,8 @@ class World:
     def create(cls, app: Flask) -> World:
         operator = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
         arm = PrivateKey.generate()
-        engine = app.extensions["ledger_engine"]
-        bootstrap.genesis(engine, operator, arm.public, origin="test.gold-ledger/log")
+        appender = app.extensions["ledger"].appender
+        bootstrap.genesis(appender, operator, arm.public, origin="test.gold-ledger/log")
         world = cls(app, LedgerClient(flask_transport(app.test_client())))
         world.signers["operator"] = Signer("operator", operator)
         world.signers["arm"] = Signer("arm", arm)
@@ -68,7 +68,7 @@ class World:
 
     @property
     def engine(self):
-        return self.app.extensions["ledger_engine"]
+        return self.app.extensions["ledger"].engine
 
     def state(self, party: str, type: str, body: dict, **kwargs) -> dict:
         """Sign ``body`` as ``party`` and submit it; returns the record."""

@@ -13,8 +13,7 @@ import json
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from app import db
-from app.appender import append
+from app import service
 from app.jsonbody import json_body
 from app.schemas import AppendedSchema, EntryTypeSchema, SubmissionSchema
 from ledger.machine import REGISTRY
@@ -32,8 +31,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def submit() -> Response:
     """Append a signed entry. Resending the same entry returns the original record."""
     config = current_app.config
-    result = append(
-        db.get_engine(),
+    result = service.current().appender.append(
         json_body(),
         skew=config["CLOCK_SKEW_SECONDS"],
         max_age=config["MAX_ENTRY_AGE_SECONDS"],

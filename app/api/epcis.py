@@ -8,7 +8,7 @@ import json
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from app import auth, db
+from app import auth, service
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -48,7 +48,7 @@ def lot_epcis(lot_id: str):
     TransformationEvents, sales as TransactionEvents (without prices). Quantities are integer
     milligrams (``MGM``); identifiers are HTTPS URLs under the operator's domain."""
     auth.authenticated()
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         get = functools.partial(store.get, "lot")
         lot = auth.readable_lot(store, lot_id)

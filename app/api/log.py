@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint, abort
 
-from app import auth, db
+from app import auth, service
 from app.db import log
 from app.db.uow import reading
 from app.schemas import HeadSchema, LogPageSchema, LogQuerySchema, RecordSchema
@@ -16,7 +16,7 @@ blp = Blueprint("log", __name__, url_prefix="/api/v1/log", description="The hash
 @blp.response(200, HeadSchema)
 def head():
     """The log's size and the hash of its last record."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         size, head_hash = log.head(connection)
     return {"size": size, "head_hash": head_hash}
 
@@ -27,7 +27,7 @@ def head():
 def records(query):
     """Records from ``start`` on, at most ``limit`` of them (ARM, the operator, certifiers)."""
     auth.require(roles={"certifier"})
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         found = log.page(connection, query["start"], query["limit"])
         size, _ = log.head(connection)
     last = found[-1].seq if found else None
@@ -40,7 +40,7 @@ def records(query):
 def by_seq(seq: int):
     """One record by its sequence number (ARM, the operator, certifiers)."""
     auth.require(roles={"certifier"})
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         record = log.by_seq(connection, seq)
     if record is None:
         abort(404, message=f"no record {seq}")
@@ -52,7 +52,7 @@ def by_seq(seq: int):
 def by_hash(entry_hash: str):
     """One record by its ``entry_hash`` (ARM, the operator, certifiers)."""
     auth.require(roles={"certifier"})
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         record = log.by_hash(connection, entry_hash.lower())
     if record is None:
         abort(404, message=f"no record with hash {entry_hash}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
-from app import auth, db
+from app import auth, service
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -37,7 +37,7 @@ def lot(lot_id: str):
     Readable by the lot's custodians and origin mines, their certification bodies, and ARM.
     """
     auth.authenticated()  # anonymous callers learn nothing, not even whether the lot exists
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         found = auth.readable_lot(store, lot_id)
         history = [record.to_json() for record in log.by_seqs(connection, found["history"])]
@@ -46,7 +46,7 @@ def lot(lot_id: str):
 
 def _listing(kind: str, attr: str, party_id: str) -> dict:
     auth.require(parties={party_id})
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         _party_or_404(store, party_id)
         return {"items": store.find(kind, attr, party_id)}
@@ -70,7 +70,7 @@ def incoming(party_id: str):
 @blp.response(200, StateListSchema)
 def certificates(party_id: str):
     """The party's Fairmined certificates and their status history (public)."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         _party_or_404(store, party_id)
         return {"items": store.find("certificate", "party", party_id)}
@@ -81,7 +81,7 @@ def certificates(party_id: str):
 def premiums(party_id: str):
     """Premium obligations owed to the party (as ASMO) or by it (as buyer)."""
     auth.require(parties={party_id})
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         _party_or_404(store, party_id)
         owed = {o["id"]: o for o in store.find("obligation", "asmo", party_id)}
@@ -94,7 +94,7 @@ def premiums(party_id: str):
 def obligation(obligation_id: str):
     """One premium obligation with its payments and confirmations (its mine, its payer, ARM)."""
     party = auth.authenticated()
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         found = SqlStore(connection).get("obligation", obligation_id)
     if found is None or not auth.may_read(party, {found["asmo"], found["payer"]}):
         raise auth.not_found(f"premium obligation {obligation_id!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
-from app import auth, db
+from app import auth, service
 from app.db.store import SqlStore
 from app.db.uow import reading
 from app.schemas import PartySchema
@@ -21,7 +21,7 @@ def _with_keys(store: SqlStore, party: dict) -> dict:
 @blp.response(200, PartySchema(many=True))
 def parties():
     """Every registered party with its keys."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         return [_with_keys(store, p) for p in store.all("party")]
 
@@ -30,7 +30,7 @@ def parties():
 @blp.response(200, PartySchema)
 def party(party_id: str):
     """One party with its keys (active and revoked)."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         found = store.get("party", party_id)
         if found is None:
@@ -59,7 +59,7 @@ def tokens(party_id: str):
     """The party's API tokens (never their secrets), for the party itself and ARM. Revoke one
     with a signed ``token.revoked`` entry; a token also dies with the key that issued it."""
     auth.require(parties={party_id})
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         if store.get("party", party_id) is None:
             abort(404, message=f"no party {party_id!r}")

@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from app import auth, checkpoints, db, provenance
+from app import auth, checkpoints, provenance, service
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -28,8 +28,9 @@ def _text(body: str) -> Response:
 
 def latest_checkpoint() -> checkpoints.Stored:
     """The latest signed checkpoint, refreshed per ``CHECKPOINT_MAX_AGE_SECONDS``."""
-    key = checkpoints.load_operator_key(current_app.config["OPERATOR_KEY_FILE"])
-    return checkpoints.fresh(db.get_engine(), key, current_app.config["CHECKPOINT_MAX_AGE_SECONDS"])
+    ledger = service.current()
+    max_age = current_app.config["CHECKPOINT_MAX_AGE_SECONDS"]
+    return checkpoints.fresh(ledger.engine, ledger.operator_key, max_age)
 
 
 @blp.route("/checkpoint", methods=["GET"])
@@ -43,7 +44,7 @@ def checkpoint():
 @blp.response(200, description="the signed checkpoint of that size (text/plain)")
 def checkpoint_at(size: int):
     """A stored checkpoint by tree size."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         stored = checkpoints.at_size(connection, size)
     if stored is None:
         abort(404, message=f"no checkpoint of size {size}")
@@ -57,7 +58,8 @@ def cosign(size: int):
     """A witness (ARM) submits its cosigned copy of checkpoint ``size``."""
     if request.mimetype != "text/plain":
         abort(415, message="send the cosigned note as text/plain")
-    stored = checkpoints.add_cosignature(db.get_engine(), size, request.get_data(as_text=True))
+    note = request.get_data(as_text=True)
+    stored = checkpoints.add_cosignature(service.current().engine, size, note)
     return _text(stored.note)
 
 
@@ -65,7 +67,7 @@ def cosign(size: int):
 @blp.response(200, description="the operator's signed-note verifier key (text/plain)")
 def verifier_key():
     """The operator's verifier key: ``name+hash+base64(0x01||key)``."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         return _text(checkpoints.verifier_key_text(connection) + "\n")
 
 
@@ -103,7 +105,7 @@ def inclusion(query, seq: int):
     (``size``, default the latest), served with that checkpoint: proofs and roots exist only
     for trees the operator signed."""
     size = query.get("size") or latest_checkpoint().size
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         stored = _signed(connection, size)
         record = log.by_seq(connection, seq)
         if record is None or not seq <= size:
@@ -141,7 +143,7 @@ class ConsistencySchema(Schema):
 def consistency(query):
     """Consistency proof between the trees of two signed checkpoints, ``from`` and ``to``."""
     first, second = query["first"], query["second"]
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         if first > second:
             abort(404, message="need from <= to")
         _signed(connection, first)
@@ -158,7 +160,7 @@ def bundle(lot_id: str):
     Public for published, claimed and retired lots; other lots only for their readers
     (404 alike for a lot that does not exist and one the caller may not see).
     """
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         auth.viewable_lot(SqlStore(connection), lot_id)
     text, _ = provenance.cached_bundle(lot_id)
     response = Response(text, mimetype="application/json")

@@ -15,7 +15,7 @@ from flask import Response, request
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from app import auth, db
+from app import auth, service
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import accounting, reports
@@ -234,7 +234,7 @@ def premiums(query):
     ``format=csv`` (or ``Accept: text/csv``) answers CSV: a header row, then one row per
     period, ASMO, payer and currency."""
     as_of = as_of_day(query)
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         chosen = premium_obligations(SqlStore(connection), query)
     report = reports.premiums(chosen, period=query["period"], as_of=as_of)
     if _wants_csv(query):
@@ -249,7 +249,7 @@ def yearly(query):
     """Per calendar year of sale: ASMOs selling, fine metal sold (mg and exact kg) and premium
     per currency; comparable with ARM's published yearly figures."""
     as_of = as_of_day(query)
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         chosen = premium_obligations(SqlStore(connection), query)
     years = reports.yearly(chosen, as_of=as_of)
     return {
@@ -273,7 +273,7 @@ def blocked_lots(query):
     """Labelled lots held or in transit that cannot move on (nor be claimed) until premiums
     owed on their origin are paid and confirmed; most overdue first."""
     as_of = as_of_day(query)
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         items = blocked(SqlStore(connection), as_of)
     return {"as_of": as_of, "items": items}
 
@@ -284,7 +284,7 @@ def blocked_lots(query):
 def discrepancies(query):
     """Weight differences at receipt beyond tolerance and assays beyond the splitting limit,
     newest first."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         findings = SqlStore(connection).all("finding")
     items = reports.discrepancies(
         findings, start=query["start"], end=query["end"], code=query["code"]
@@ -351,7 +351,7 @@ class CapacitySchema(Schema):
 def settlements(query):
     """Per ASMO and currency: fine metal as sold and as settled by the settlement assay,
     premium top-ups owed on richer metal and credits recorded on poorer metal."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         chosen = premium_obligations(SqlStore(connection), query)
     return {"asmo": query["asmo"], "items": accounting.settlements(chosen)}
 
@@ -362,7 +362,7 @@ def settlements(query):
 def licensees(query):
     """Per licensee: Fairmined label claims and the labelled fine metal they consumed, per
     origin mine (a claim consumes metal: claimed never exceeds what the licensee received)."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         claims = SqlStore(connection).all("claim")
     return {"items": accounting.claims_by_licensee(claims, query["start"], query["end"])}
 
@@ -374,6 +374,6 @@ def capacity(query):
     """Per certificate: certified scope (miners, fine metal a year) and the fine metal its mine
     registered in the certificate year holding the as-of day."""
     as_of = as_of_day(query)
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         certificates = SqlStore(connection).all("certificate")
     return {"as_of": as_of, "items": accounting.capacity_use(certificates, as_of)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app import auth, db
+from app import auth, service
 from app.api.reports import AsOfSchema, as_of_day
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -126,7 +126,7 @@ class PayersSchema(Schema):
 def credits(query):
     """Fairmined Credits per period, mine and currency: issued, sold (premium confirmed),
     retired, and their premium; every retirement with its claim text."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         batches = store.all("credit_batch")
         obligations = {o["id"]: o for o in store.all("obligation") if o["kind"] == "credit"}
@@ -141,7 +141,7 @@ def credits(query):
 def mass_balance(query):
     """Each mass-balance account: balance, what may be drawn, what expired, periods, history."""
     as_of = as_of_day(query)
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         accounts = SqlStore(connection).all("mb_account")
     return {"as_of": as_of, "items": supply_reports.mass_balance(accounts, as_of)}
 
@@ -150,6 +150,6 @@ def mass_balance(query):
 @blp.response(200, PayersSchema)
 def payers():
     """Premium per kind of payer (first buyer, credit buyer), payer and currency."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         obligations = SqlStore(connection).all("obligation")
     return {"items": supply_reports.payers(obligations)}

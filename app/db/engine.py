@@ -1,17 +1,65 @@
-"""Engine creation. SQLite gets WAL, a busy timeout and explicit ``BEGIN IMMEDIATE`` writes;
-PostgreSQL connections are pinged when they come out of the pool after sitting idle."""
+"""Engine creation. SQLite gets WAL, a busy timeout, explicit ``BEGIN IMMEDIATE`` writes and a
+queue for its writers; PostgreSQL connections are pinged when they come out of the pool after
+sitting idle. A process forked from one that used an engine gets a pool of its own."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 import time
-from contextlib import nullcontext
+import weakref
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 WRITER_OPTION = "ledger_writer"
+WRITER_QUEUE_OPTION = "ledger_writer_queue"
 IDLE_PING_SECONDS = 5.0
+
+
+class SqliteWriterQueue:
+    """SQLite writers queue here, promptly woken, instead of polling the database's write lock
+    in SQLite's busy handler (which sleeps up to 100 ms between tries): threads of a process on
+    a lock, processes (gunicorn workers) on ``flock`` of a file beside the database."""
+
+    def __init__(self, database: str | None):
+        self._threads = threading.Lock()
+        self._path = f"{database}.writer-lock" if database and database != ":memory:" else None
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the write turn for the block."""
+        with self._threads:
+            if self._path is None:
+                yield
+                return
+            with open(self._path, "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+                yield
+
+
+def writer_turn(engine: Engine) -> AbstractContextManager:
+    """The block a writer of ``engine`` holds its transaction in: its turn in the engine's
+    writer queue on SQLite, and no wait elsewhere (PostgreSQL queues on the head row)."""
+    queue = engine.get_execution_options().get(WRITER_QUEUE_OPTION)
+    return queue.turn() if queue is not None else nullcontext()
+
+
+def _fresh_pool_after_fork(engine: Engine) -> None:
+    """In a forked child, drop the parent's pooled connections without closing them (they are
+    the parent's): a worker forked from a preloaded app connects on its own."""
+    reference = weakref.ref(engine)
+
+    def _in_child() -> None:
+        forked = reference()
+        if forked is not None:
+            forked.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_in_child)
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -45,10 +93,13 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_size=10, max_overflow=20)
         _ping_when_idle(engine)
+        _fresh_pool_after_fork(engine)
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine.update_execution_options(**{WRITER_QUEUE_OPTION: SqliteWriterQueue(parsed.database)})
+    _fresh_pool_after_fork(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -76,7 +127,3 @@ def pipelined(connection: Connection):
     if connection.dialect.name == "postgresql":
         return connection.connection.driver_connection.pipeline()
     return nullcontext()
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

@@ -6,8 +6,9 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, select, tuple_
 
+from app.db import driver_sql
 from app.db.tables import log_head, merkle_nodes, private_data, records
 from ledger.canonical import canonical_bytes
 from ledger.merkle import Key, MemoryNodes, frontier_keys, nodes_completed_by
@@ -20,25 +21,9 @@ HEAD_ID = 1
 _HEAD = select(log_head.c.size, log_head.c.head_hash, log_head.c.generation).where(
     log_head.c.id == HEAD_ID
 )
-_HEAD_FOR_UPDATE = _HEAD.with_for_update()
-_SET_HEAD = (
-    update(log_head)
-    .where(log_head.c.id == HEAD_ID)
-    .values(
-        size=bindparam("new_size"),
-        head_hash=bindparam("new_hash"),
-        generation=bindparam("new_generation"),
-    )
-)
-_BY_NONCES = select(records).where(
-    tuple_(records.c.actor, records.c.nonce).in_(bindparam("pairs", expanding=True))
-)
 _NODES = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
     tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(bindparam("keys", expanding=True))
 )
-_INSERT_RECORDS = insert(records)
-_INSERT_PRIVATE = insert(private_data)
-_INSERT_NODES = insert(merkle_nodes)
 
 
 class Head(NamedTuple):
@@ -67,26 +52,25 @@ def head(connection: Connection) -> tuple[int, str]:
 def lock_head(connection: Connection) -> Head:
     """The head row, locked until the transaction ends (the single point appends serialise on:
     ``FOR UPDATE`` on PostgreSQL; SQLite's writers already hold the database's write lock)."""
-    query = _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
-    return Head(*connection.execute(query).one())
+    (row,) = driver_sql.rows(connection, "lock_head")
+    return Head(*row)
 
 
 def set_head(connection: Connection, head: Head) -> None:
-    connection.execute(
-        _SET_HEAD,
-        {"new_size": head.size, "new_hash": head.head_hash, "new_generation": head.generation},
-    )
+    driver_sql.run(connection, "set_head", (head.size, head.head_hash, head.generation))
 
 
 def find_by_nonces(
     connection: Connection, pairs: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], Record]:
     """The stored records of these ``(actor, nonce)`` pairs, in one query."""
-    wanted = list(set(pairs))
-    if not wanted:
-        return {}
-    rows = connection.execute(_BY_NONCES, {"pairs": wanted})
-    return {(row.actor, row.nonce): to_record(row) for row in rows}
+    found = {}
+    for seq, prev_hash, received_at, text, entry_hash in driver_sql.by_nonces(
+        connection, list(set(pairs))
+    ):
+        record = Record(seq, prev_hash, received_at, json.loads(text), entry_hash)
+        found[(record.entry["actor"], record.entry["nonce"])] = record
+    return found
 
 
 def by_seq(connection: Connection, seq: int) -> Record | None:
@@ -176,26 +160,25 @@ def write_batch(
     ``frontier_nodes`` are the tree's frontier at ``size`` (``frontier``): every left sibling
     the new leaves need is there or made by the batch. Returns the frontier at the new size.
     """
-    privates = [
-        {"seq": record.seq, "data": entry_text(private)}
-        for record, private, _ in appended
-        if private is not None
-    ]
-    if privates:
-        connection.execute(_INSERT_PRIVATE, privates)
-    connection.execute(
-        _INSERT_RECORDS,
+    driver_sql.write(
+        connection,
+        "private",
+        [(rec.seq, entry_text(private)) for rec, private, _ in appended if private is not None],
+    )
+    driver_sql.write(
+        connection,
+        "records",
         [
-            {
-                "seq": record.seq,
-                "entry_hash": record.entry_hash,
-                "prev_hash": record.prev_hash,
-                "received_at": record.received_at,
-                "type": record.entry["type"],
-                "actor": record.entry["actor"],
-                "nonce": record.entry["nonce"],
-                "entry": text,
-            }
+            (
+                record.seq,
+                record.entry_hash,
+                record.prev_hash,
+                record.received_at,
+                record.entry["type"],
+                record.entry["actor"],
+                record.entry["nonce"],
+                text,
+            )
             for record, _, text in appended
         ],
     )
@@ -206,6 +189,6 @@ def write_batch(
             record.seq - 1, bytes.fromhex(record.entry_hash), tree
         ):
             tree.put(level, index, value)
-            rows.append({"level": level, "idx": index, "hash": value})
-    connection.execute(_INSERT_NODES, rows)
+            rows.append((level, index, value))
+    driver_sql.write(connection, "nodes", rows)
     return tree.nodes(frontier_keys(size + len(appended)))

@@ -7,6 +7,12 @@ gunicorn worker, ``flask ledger rebuild``) wrote since, exactly the rows it chan
 dropped. Reads then come from memory, and misses from the database inside the same locked
 transaction, so the rules always see the committed state. Values are kept as JSON text, so
 every read hands the rules a fresh object to change.
+
+Most entries create objects under new ids (a lot, a key, an obligation), and the rules look
+each one up first. So that such a lookup needs no query, the cache also holds a Bloom filter
+of every ``(kind, id)`` stored, built from one scan at the first sync and kept up to date
+like the objects: an id the filter has never seen is known absent; a filter hit (rarely
+false) falls through to the database.
 """
 
 from __future__ import annotations
@@ -15,21 +21,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, select, tuple_
+from rbloom import Bloom
+from sqlalchemy import Connection
 
-from app.db.tables import state
+from app.db import driver_sql
 
 MAX_OBJECTS = 50_000  # least recently used objects are dropped beyond this
 MAX_CHANGES = 10_000  # more foreign changes than this: start afresh instead of evicting
-
-_CHANGED = (
-    select(state.c.kind, state.c.id)
-    .where(state.c.changed_gen > bindparam("since"))
-    .limit(bindparam("most"))
-)
-_BY_KEYS = select(state.c.kind, state.c.id, state.c.value).where(
-    tuple_(state.c.kind, state.c.id).in_(bindparam("keys", expanding=True))
-)
+MIN_FILTER = 100_000  # ids the Bloom filter is sized for at least (twice those stored)
+FALSE_HITS = 0.01  # the filter's false-positive rate at its size
 
 
 class StateCache:
@@ -42,12 +42,15 @@ class StateCache:
         self._lock = threading.Lock()
         self._objects: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         self._finds: dict[tuple[str, str, str], list[str]] = {}
+        self._stored: Bloom | None = None  # every stored (kind, id), and a few false hits
+        self._room = 0  # ids the filter may still take before it is rebuilt larger
 
     def clear(self) -> None:
         """Forget everything (e.g. after a failed commit)."""
         with self._lock:
             self._objects.clear()
             self._finds.clear()
+            self._stored = None
             self.generation = None
 
     def sync(self, connection: Connection, generation: int) -> None:
@@ -56,17 +59,21 @@ class StateCache:
             return
         changed = None
         if self.generation is not None and generation > self.generation:
-            changed = connection.execute(
-                _CHANGED, {"since": self.generation, "most": self.max_changes + 1}
-            ).all()
+            changed = driver_sql.rows(
+                connection, "changed_since", (self.generation, self.max_changes + 1)
+            )
         with self._lock:
             if changed is None or len(changed) > self.max_changes:
                 self._objects.clear()
                 self._finds.clear()
+                self._stored = None
             else:
                 for kind, key in changed:
                     self._objects.pop((kind, key), None)
                 self._drop_finds({kind for kind, _ in changed})
+                self._note_stored(changed)
+        if self._stored is None:
+            self._scan_stored(connection)
             self.generation = generation
 
     def get(self, kind: str, key: str) -> tuple[bool, str | None]:
@@ -75,7 +82,8 @@ class StateCache:
             try:
                 text = self._objects[(kind, key)]
             except KeyError:
-                return False, None
+                stored = self._stored
+                return (stored is not None and (kind, key) not in stored), None
             self._objects.move_to_end((kind, key))
             return True, text
 
@@ -115,7 +123,25 @@ class StateCache:
             self.remember(kind, key, text)
         with self._lock:
             self._drop_finds({kind for kind, _, _ in writes})
+            self._note_stored([(kind, key) for kind, key, _ in writes])
             self.generation = generation
+
+    def _scan_stored(self, connection: Connection) -> None:
+        """Build the filter of stored ids from one scan (under the head lock)."""
+        (count,) = driver_sql.rows(connection, "state_count")[0]
+        capacity = max(MIN_FILTER, 2 * count)
+        stored = Bloom(capacity, FALSE_HITS)
+        stored.update((kind, key) for kind, key in driver_sql.stream(connection, "state_keys"))
+        with self._lock:
+            self._stored, self._room = stored, capacity - count
+
+    def _note_stored(self, keys: list[tuple[str, str]]) -> None:
+        if self._stored is None:
+            return
+        self._stored.update(keys)
+        self._room -= len(keys)
+        if self._room < 0:  # full: rebuilt larger at the next sync
+            self._stored = None
 
     def _drop_finds(self, kinds: set[str]) -> None:
         if kinds:

@@ -5,50 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select
 
+from app.db import driver_sql
 from app.db.state_cache import StateCache
-from app.db.tables import state, state_index
+from app.db.tables import state
 from ledger.state import index_values
-
-_DELETE_INDEX = delete(state_index).where(
-    state_index.c.kind == bindparam("k"), state_index.c.id == bindparam("i")
-)
-_ROW = ("k", "a", "v", "i")
-_DELETE_INDEX_ROW = delete(state_index).where(
-    state_index.c.kind == bindparam("k"),
-    state_index.c.attr == bindparam("a"),
-    state_index.c.value == bindparam("v"),
-    state_index.c.id == bindparam("i"),
-)
-_INDEX_COLUMNS = ("kind", "attr", "value", "id")
-
-
-_INSERT_INDEX = insert(state_index)
-
-
-def _upsert(dialect):
-    """INSERT of state rows that replaces the value (and generation) of an existing row."""
-    statement = dialect.insert(state)
-    return statement.on_conflict_do_update(
-        index_elements=[state.c.kind, state.c.id],
-        set_={"value": statement.excluded.value, "changed_gen": statement.excluded.changed_gen},
-    )
-
-
-_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
-_GET = select(state.c.value).where(state.c.kind == bindparam("k"), state.c.id == bindparam("i"))
-_FIND = (
-    select(state.c.value)
-    .join(state_index, and_(state_index.c.kind == state.c.kind, state_index.c.id == state.c.id))
-    .where(
-        state_index.c.kind == bindparam("k"),
-        state_index.c.attr == bindparam("a"),
-        state_index.c.value == bindparam("v"),
-    )
-    .order_by(state.c.id)
-)
 
 
 def dumps(value: dict) -> str:
@@ -63,12 +25,11 @@ class SqlStore:
         self.connection = connection
 
     def get_text(self, kind: str, key: str) -> str | None:
-        row = self.connection.execute(_GET, {"k": kind, "i": key}).first()
-        return row.value if row else None
+        found = driver_sql.rows(self.connection, "get", (kind, key))
+        return found[0][0] if found else None
 
     def find_texts(self, kind: str, attr: str, value: str) -> list[str]:
-        rows = self.connection.execute(_FIND, {"k": kind, "a": attr, "v": value})
-        return [row.value for row in rows]
+        return [row[0] for row in driver_sql.rows(self.connection, "find", (kind, attr, value))]
 
     def get(self, kind: str, key: str) -> dict | None:
         text = self.get_text(kind, key)
@@ -104,10 +65,7 @@ class SqlStore:
             return []
         previous = previous or {}
         stored = [(kind, key, dumps(value)) for (kind, key), value in latest.items()]
-        self.connection.execute(
-            _UPSERT[self.connection.dialect.name],
-            [{"kind": k, "id": i, "value": t, "changed_gen": generation} for k, i, t in stored],
-        )
+        driver_sql.write(self.connection, "state", [(k, i, t, generation) for k, i, t in stored])
         unknown, removed, added = [], [], []
         for (kind, key), value in latest.items():
             rows = {(kind, attr, item, key) for attr, item in index_values(kind, value)}
@@ -118,18 +76,11 @@ class SqlStore:
                 removed += before - rows
                 added += rows - before
             else:
-                unknown.append({"k": kind, "i": key})
+                unknown.append((kind, key))
                 added += rows
-        if unknown:
-            self.connection.execute(_DELETE_INDEX, unknown)
-        if removed:
-            self.connection.execute(
-                _DELETE_INDEX_ROW, [dict(zip(_ROW, r, strict=True)) for r in removed]
-            )
-        if added:
-            self.connection.execute(
-                _INSERT_INDEX, [dict(zip(_INDEX_COLUMNS, r, strict=True)) for r in added]
-            )
+        driver_sql.write(self.connection, "unindex_objects", unknown)
+        driver_sql.write(self.connection, "unindex_rows", list(removed))
+        driver_sql.write(self.connection, "index", list(added))
         return stored
 
     def dump(self) -> dict[str, dict[str, dict]]:

@@ -13,7 +13,7 @@ from babel.numbers import format_decimal, get_currency_precision
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from app import auth, db, i18n
+from app import auth, i18n, service
 from app.api.reports import as_of_day, blocked, premium_obligations
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -175,7 +175,7 @@ def _supply(store: SqlStore, period: str, as_of) -> dict:
 def dashboard():
     """ARM's dashboard; filters as ``/api/v1/reports/premiums``, each one that cannot be read
     named on the page (status 400) while the rest of the page shows its defaults."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         parties = {p["id"]: p for p in store.all("party")}
         asmos = sorted(p["id"] for p in store.find("party", "roles", "asmo"))

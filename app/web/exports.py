@@ -13,7 +13,7 @@ import json
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from webargs.flaskparser import parser
 
-from app import auth, db, export_rows
+from app import auth, export_rows, service
 from app.api.reports import PeriodQuerySchema, as_of_day, blocked, premium_obligations
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -45,7 +45,7 @@ def _arm_only():
 
 def _rows(report: str, query: dict) -> list[dict]:
     as_of = as_of_day(query)
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         parties = {p["id"]: p for p in store.all("party")}
         if report == "discrepancies":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from app import auth, db
+from app import auth, service
 from app.db.store import SqlStore
 from app.db.uow import reading
 from app.site_paths import is_site_path
@@ -35,7 +35,7 @@ def sign_in():
     target = safe_next(request.form.get("next"))
     bearer = request.form.get("token", "").strip()
     try:
-        with reading(db.get_engine()) as connection:
+        with reading(service.current().engine) as connection:
             store = SqlStore(connection)
             token = auth.token_for(store, bearer)
             party = store.get("party", token["party"])

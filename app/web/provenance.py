@@ -21,7 +21,7 @@ from flask_babel import ngettext
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathFillImage
 
-from app import auth, checkpoints, db, i18n, provenance
+from app import auth, checkpoints, i18n, provenance, service
 from app.db.store import SqlStore
 from app.db.uow import reading
 from ledger import accounting
@@ -113,14 +113,14 @@ def view(lot_id: str) -> tuple[dict, dict] | None:
     exist). What the page shows is cached; it is rendered per request, since the header carries
     the visitor's own sign-out form and CSRF token."""
     try:
-        with reading(db.get_engine()) as connection:
+        with reading(service.current().engine) as connection:
             lot = auth.viewable_lot(SqlStore(connection), lot_id)
     except LedgerError as exc:
         if exc.code != "not-found":
             raise
         return None
     _, bundle = provenance.cached_bundle(lot_id)
-    cache = provenance.cache()
+    cache = service.current().bundles
     key = (*cache.key("page", lot_id, _size(bundle), bundle["checkpoint"]), i18n.language())
     return lot, cache.get_or_make(key, lambda: _content(lot_id, bundle))
 
@@ -144,7 +144,7 @@ def _content(lot_id: str, bundle: dict) -> dict:
 def _verify(bundle: dict) -> tuple[Provenance, dict[str, str]]:
     """``verify_bundle`` against the operator key and witnesses the ledger itself names; also
     which party runs each witness."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         operator = checkpoints.operator_verifier(connection)
         witnesses = checkpoints.witness_verifiers(connection)
         runs = checkpoints.witness_parties(connection)
@@ -378,7 +378,7 @@ def _capacity(asmo: str, metal: str) -> list[dict]:
     """The mine's certified capacity for the lot's metal and its use this certificate year, as
     the ledger records it today (a bundle holds only the registrations of this lot's
     ancestry)."""
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         found = SqlStore(connection).find("certificate", "party", asmo)
     certificates = [c for c in found if metal in c["metals"]]
     rows = accounting.capacity_use(certificates, datetime.now(UTC).date())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import auth, db, i18n
+from app import auth, i18n, service
 from app.db.store import SqlStore
 from app.db.uow import reading
 from app.web import entry_words, workspace_home
@@ -44,7 +44,7 @@ def _lot_actions(roles: list[str]) -> list[dict]:
 def home():
     """The party's home: incoming lots, holdings, premiums, recent entries, findings."""
     party = auth.authenticated()
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         data = workspace_home.home(connection, party)
     actions = entry_words.actions_for(party["roles"])
     return render_template(
@@ -65,7 +65,7 @@ def sign(entry_type: str):
     if entry_type not in REGISTRY or entry_type in entry_words.NOT_IN_WORKSPACE:
         abort(404)
     allowed = bool(REGISTRY[entry_type].roles & set(party["roles"]))
-    with reading(db.get_engine()) as connection:
+    with reading(service.current().engine) as connection:
         store = SqlStore(connection)
         parties = sorted((p["id"], p["name"]) for p in store.all("party"))
         lots = sorted(

@@ -31,7 +31,7 @@ def arm(app, tmp_path):
     """A client signed in as the demo's ARM."""
     operator = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
     keys = tmp_path / "demo-keys"
-    demo.build(app.extensions["ledger_engine"], keys, operator, "test/log", demo.SEASONS)
+    demo.build(app.extensions["ledger"].engine, keys, operator, "test/log", demo.SEASONS)
     client = app.test_client()
     signer = Signer("arm", PrivateKey.from_pem((keys / "arm.pem").read_bytes()))
     client.token = sign_in(client, signer)

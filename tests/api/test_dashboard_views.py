@@ -27,7 +27,7 @@ PROPERTY = settings(
 @pytest.fixture
 def arm_client(app, client, tmp_path):
     key = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
-    demo.build(app.extensions["ledger_engine"], tmp_path / "keys", key, "test/log")
+    demo.build(app.extensions["ledger"].engine, tmp_path / "keys", key, "test/log")
     sign_in(client, Signer("arm", bootstrap.load_or_create_key(tmp_path / "keys" / "arm.pem")))
     return client
 

@@ -15,7 +15,7 @@ from app.db.uow import reading
 def arm(app, tmp_path):
     keys = tmp_path / "keys"
     operator = bootstrap.load_or_create_key(tmp_path / "operator.pem")
-    demo.build(app.extensions["ledger_engine"], keys, operator, "test/log", scale=demo.SEASONS)
+    demo.build(app.extensions["ledger"].engine, keys, operator, "test/log", scale=demo.SEASONS)
     return bearer_for(app, demo_arm(keys))
 
 

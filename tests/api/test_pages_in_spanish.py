@@ -24,7 +24,7 @@ PAGES = ("/", "/login", "/no/such/page", f"/lots/{RING}", f"/lots/{RING}/certifi
 @pytest.fixture
 def demo_data(app, tmp_path):
     key = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
-    demo.build(app.extensions["ledger_engine"], tmp_path / "keys", key, "test/log")
+    demo.build(app.extensions["ledger"].engine, tmp_path / "keys", key, "test/log")
     return app
 
 

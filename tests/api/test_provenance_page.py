@@ -28,7 +28,7 @@ BASE = "https://ledger.test"  # the app fixture's LEDGER_PUBLIC_URL
 def demo_data(app, tmp_path):
     """The demo ledger, its genesis signed with the app's own operator key."""
     key = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
-    demo.build(app.extensions["ledger_engine"], tmp_path / "keys", key, "test/log")
+    demo.build(app.extensions["ledger"].engine, tmp_path / "keys", key, "test/log")
     return app
 
 

@@ -77,7 +77,7 @@ def demo_app(tmp_path_factory):
             "DEMO_KEYS_DIR": str(folder / "demo-keys"),
         }
     )
-    engine = app.extensions["ledger_engine"]
+    engine = app.extensions["ledger"].engine
     upgrade(engine)
     operator = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
     demo.build(engine, Path(app.config["DEMO_KEYS_DIR"]), operator, app.config["LEDGER_ORIGIN"])

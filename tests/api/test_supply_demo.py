@@ -22,7 +22,7 @@ BACKED = (
 @pytest.fixture
 def arm(app, tmp_path):
     key = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
-    demo.build(app.extensions["ledger_engine"], tmp_path / "keys", key, "test/log")
+    demo.build(app.extensions["ledger"].engine, tmp_path / "keys", key, "test/log")
     return bearer_for(app, demo_arm(tmp_path / "keys"))
 
 

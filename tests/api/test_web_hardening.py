@@ -106,7 +106,7 @@ def test_secure_cookies_behind_a_tls_proxy(database_url, tmp_path):
         direct = app.test_client().get("/login")
         assert "Secure" not in direct.headers["Set-Cookie"]
     finally:
-        app.extensions["ledger_engine"].dispose()
+        app.extensions["ledger"].engine.dispose()
 
 
 def _chunked(client, body: bytes):
@@ -196,7 +196,7 @@ def test_anonymous_and_expensive_endpoints_are_rate_limited(app, public_lot):
         other = client.get("/api/v1/lots/DORE-001/bundle", environ_base={"REMOTE_ADDR": "10.0.0.9"})
         assert other.status_code == 200  # per client address
     finally:
-        limited_app.extensions["ledger_engine"].dispose()
+        limited_app.extensions["ledger"].engine.dispose()
 
 
 def test_the_openapi_document_declares_the_bearer_scheme(client):

@@ -19,7 +19,7 @@ from ledger.machine import REGISTRY
 def demo_app(app, tmp_path):
     operator = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
     demo.build(
-        app.extensions["ledger_engine"], tmp_path / "demo-keys", operator, "test/log", demo.SEASONS
+        app.extensions["ledger"].engine, tmp_path / "demo-keys", operator, "test/log", demo.SEASONS
     )
     return app
 

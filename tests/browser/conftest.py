@@ -126,7 +126,7 @@ def browser(tmp_path) -> Browser:
 @pytest.fixture
 def live_server(app, tmp_path) -> Iterator[str]:
     """The base URL of the app, served over HTTP with the demo data of ``flask ledger demo``."""
-    engine = app.extensions["ledger_engine"]
+    engine = app.extensions["ledger"].engine
     operator = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
     demo.build(engine, tmp_path / "demo-keys", operator, "test/log", scale=demo.SEASONS)
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -27,7 +27,7 @@ def provenance_server(app, tmp_path) -> Iterator[str]:
     """Like ``live_server``, but the demo's genesis names the operator key the app signs with,
     so the checkpoints it publishes verify."""
     key = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
-    demo.build(app.extensions["ledger_engine"], tmp_path / "demo-keys", key, "test/log")
+    demo.build(app.extensions["ledger"].engine, tmp_path / "demo-keys", key, "test/log")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -29,7 +29,7 @@ class Chain:
 
     def __init__(self, app, keys: Path):
         self.app, self.keys = app, keys
-        self.engine = app.extensions["ledger_engine"]
+        self.engine = app.extensions["ledger"].engine
         self.client = LedgerClient(flask_transport(app.test_client()))
 
     def key(self, party: str) -> PrivateKey:

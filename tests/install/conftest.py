@@ -101,7 +101,7 @@ def demo_server(app, tmp_path) -> Iterator[tuple[str, Path]]:
     """The app over real HTTP with the demo data; yields its URL and the parties' keys."""
     keys = tmp_path / "demo-keys"
     operator = bootstrap.load_or_create_key(Path(app.config["OPERATOR_KEY_FILE"]))
-    demo.build(app.extensions["ledger_engine"], keys, operator, "test/log", scale=1)
+    demo.build(app.extensions["ledger"].engine, keys, operator, "test/log", scale=1)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -9,7 +9,6 @@ from sqlalchemy import delete, insert, select
 from support import post_together
 
 from app import create_app
-from app.appender import appender_for
 from app.db import log
 from app.db.tables import log_head, merkle_nodes, state
 from app.db.uow import reading, writing
@@ -80,7 +79,8 @@ def test_a_failed_commit_stores_nothing_and_a_retry_is_appended_once(app, world,
     with reading(engine) as connection:
         assert log.head(connection) == (size, head_hash)
         assert connection.execute(select(state.c.id).where(state.c.kind == "key")).all()
-    assert appender_for(engine).cache.generation is None, "a failed batch forgets its cache"
+    appender = app.extensions["ledger"].appender
+    assert appender.cache.generation is None, "a failed batch forgets its cache"
 
     with writing(engine) as connection:
         connection.execute(delete(merkle_nodes).where(merkle_nodes.c.idx == size))
@@ -126,9 +126,9 @@ def test_each_process_sees_what_the_others_wrote(app, world, database_url, tmp_p
             {"party_id": "supplier-rotating", "public_key": PrivateKey.generate().public.b64},
         )
         assert first.post("/api/v1/entries", json=ok).status_code == 201
-        assert verify_log(app.extensions["ledger_engine"], replay=True).ok
+        assert verify_log(app.extensions["ledger"].engine, replay=True).ok
     finally:
-        other.extensions["ledger_engine"].dispose()
+        other.extensions["ledger"].engine.dispose()
 
 
 def test_rebuild_is_a_new_generation_of_every_projection_row(app, world, engine):

@@ -31,9 +31,7 @@ def _verify(app) -> str:
 
 
 def _checkpoint(app, engine) -> checkpoints.Stored:
-    return checkpoints.publish(
-        engine, checkpoints.load_operator_key(app.config["OPERATOR_KEY_FILE"])
-    )
+    return checkpoints.publish(engine, app.extensions["ledger"].operator_key)
 
 
 def test_truncation_behind_a_checkpoint_is_caught(app, engine, world):

@@ -24,7 +24,7 @@ def bare_app(tmp_path):
     """An app for commands that never touch the database (keygen): one backend is enough."""
     application = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     yield application
-    application.extensions["ledger_engine"].dispose()
+    application.extensions["ledger"].engine.dispose()
 
 
 def _invoke(app, *args: str):
@@ -176,5 +176,5 @@ def test_init_refuses_the_operator_key_as_arm_key(app, engine):
 
 def _genesis(app) -> dict:
     """The stored genesis record, read from the database."""
-    with reading(app.extensions["ledger_engine"]) as connection:
+    with reading(app.extensions["ledger"].engine) as connection:
         return log.by_seq(connection, 1).to_json()

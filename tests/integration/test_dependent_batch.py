@@ -14,7 +14,6 @@ from datetime import date
 import pytest
 from support import DAY, PROCESS_ECO
 
-from app.appender import appender_for
 from app.db import log
 from app.db.store import SqlStore
 from app.db.uow import reading
@@ -58,7 +57,7 @@ def test_entries_of_one_batch_read_what_the_earlier_ones_wrote(world, engine):
         world.signers["asmo-batch"].entry("lot.registered", _registration("BATCH-2", 600_000)),
         world.signers["asmo-batch"].entry("lot.registered", _registration("BATCH-3", 400_000)),
     ]
-    appender = appender_for(engine)
+    appender = world.app.extensions["ledger"].appender
     jobs = [Job(appender.prepare(entry, skew=300, max_age=86400)) for entry in signed]
     with reading(engine) as connection:
         size, _ = log.head(connection)

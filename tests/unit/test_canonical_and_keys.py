@@ -7,6 +7,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger import keys
 from ledger.canonical import canonical_bytes
 from ledger.entry import sign_entry, signing_bytes, verify_entry_signature
 from ledger.errors import LedgerError
@@ -153,3 +154,24 @@ def test_signing_bytes_are_domain_separated():
     entry = _entry(key)
     assert signing_bytes(entry).startswith(b"gold-ledger/entry/v1\n")
     assert b"signature" not in signing_bytes(entry)
+
+
+@given(st.binary(max_size=64), st.binary(max_size=64))
+def test_a_remembered_signature_vouches_for_its_own_bytes_only(message, other):
+    key = PrivateKey.generate()
+    signature = key.sign(message)
+    assert key.public.verify(signature, message)
+    assert key.public.verify(signature, message)  # remembered, and still true
+    assert key.public.verify(signature, other) == (other == message)
+    assert not PrivateKey.generate().public.verify(signature, message)
+    forged = bytes([signature[0] ^ 1]) + signature[1:]
+    for _ in range(2):  # a refusal is never remembered as a success
+        assert not key.public.verify(forged, message)
+
+
+def test_the_memory_of_verified_signatures_is_bounded():
+    key = PrivateKey.generate()
+    for n in range(keys.VERIFIED_MEMORY + 50):
+        message = n.to_bytes(4, "big")
+        assert key.public.verify(key.sign(message), message)
+    assert len(keys._verified) == keys.VERIFIED_MEMORY

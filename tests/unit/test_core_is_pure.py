@@ -1,5 +1,6 @@
 """The core imports neither Flask nor SQLAlchemy nor the app (house rule). The party CLI
-(``ledger/cli``) may use click as well, and nothing else in the core imports the CLI."""
+(``ledger/cli``) may use click as well, and nothing else in the core imports the CLI. The
+database layer (``app/db``) imports no Flask either."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ CORE = Path(__file__).resolve().parents[2] / "ledger"
 FORBIDDEN = {"flask", "flask_smorest", "sqlalchemy", "alembic", "marshmallow", "app"}
 ALLOWED_THIRD_PARTY = {"cryptography", "rfc8785"}
 CLI = CORE / "cli"
+DATABASE_LAYER = CORE.parent / "app" / "db"
 
 
 def _imports(path: Path) -> set[str]:
@@ -41,6 +43,12 @@ def test_core_module_imports_only_the_standard_library_and_its_crypto(path):
     if CLI not in path.parents:
         cli = {m for m in _modules(path) if m == "ledger.cli" or m.startswith("ledger.cli.")}
         assert not cli, f"{path.name} imports the CLI"
+
+
+@pytest.mark.parametrize("path", sorted(DATABASE_LAYER.glob("*.py")), ids=lambda p: p.name)
+def test_the_database_layer_imports_no_flask(path):
+    flask = {name for name in _imports(path) if name == "flask" or name.startswith("flask_")}
+    assert not flask, f"{path.name} imports {flask}"
 
 
 def _modules(path: Path) -> set[str]:

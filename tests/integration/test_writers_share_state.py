@@ -1,0 +1,55 @@
+"""Two writers on one database (two gunicorn workers): what one stores, the other finds.
+
+Each writer keeps a copy of the projections and a Bloom filter of every stored id, so that a
+lookup of an id it has never seen needs no query. Both must follow the other's writes exactly.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.appender import Appender
+from app.db import state_cache
+from app.db.engine import make_engine
+from ledger.client import Signer
+from ledger.errors import LedgerError
+from ledger.keys import PrivateKey
+
+
+def _add_key(signer: Signer, key: PrivateKey) -> dict:
+    return signer.entry("key.added", {"party_id": signer.party_id, "public_key": key.public.b64})
+
+
+@pytest.fixture
+def writers(database_url, world):
+    world.register("asmo-one", ["asmo"])
+    engines = [make_engine(database_url) for _ in range(2)]
+    yield [Appender(engine) for engine in engines]
+    for engine in engines:
+        engine.dispose()
+
+
+def test_each_writer_finds_the_keys_the_other_added(world, writers):
+    signer = world.signers["asmo-one"]
+    for turn in range(6):  # alternate: every key is added by one writer, used by the other
+        key = PrivateKey.generate()
+        writers[turn % 2].append(_add_key(signer, key), skew=300, max_age=86400)
+        signer = Signer("asmo-one", key)
+        appended = writers[(turn + 1) % 2].append(
+            _add_key(signer, PrivateKey.generate()), skew=300, max_age=86400
+        )
+        assert appended.created
+
+
+def test_a_full_filter_is_rebuilt_and_lookups_stay_exact(world, writers, monkeypatch):
+    monkeypatch.setattr(state_cache, "MIN_FILTER", 1)  # full after every commit
+    signer, added = world.signers["asmo-one"], []
+    for turn in range(4):
+        key = PrivateKey.generate()
+        appended = writers[turn % 2].append(_add_key(signer, key), skew=300, max_age=86400)
+        assert appended.created
+        signer, added = Signer("asmo-one", key), [*added, key]
+    for writer in writers:  # every stored key is known to exist, to both
+        with pytest.raises(LedgerError) as refused:
+            writer.append(_add_key(signer, added[0]), skew=300, max_age=86400)
+        assert refused.value.code == "key-exists"
