@@ -5,14 +5,18 @@ and the signature, checked against the key it names when this process already kn
 It then queues it for the engine's writer thread (``app.writer``), which takes what is queued
 as one batch and, in one transaction under the head lock:
 
-1. syncs the process's ``StateCache`` to the stored generation and looks up every
-   ``(actor, nonce)`` of the batch in one query (a resend gets the original record); the
-   objects the rules read and the cache lacks are read as the rules ask for them;
+1. syncs the process's ``StateCache`` to the stored generation; the objects the rules read
+   and the cache lacks are read as the rules ask for them (an id the cache's filter of stored
+   ids has never seen is known absent, with no query);
 2. runs the core's ``apply_entry`` for each submission in arrival order, against the
    projections plus the writes of the entries accepted before it in the batch; a refusal
    concerns only its own submission, since ``apply_entry`` writes nothing;
-3. writes the accepted records, their Merkle nodes, the projection changes (stamped with the
-   next generation) and the new head, and commits once.
+3. looks up, in one query, the ``(actor, nonce)`` of the refused submissions: a resend gets
+   the original record, a reused nonce ``nonce-reused``. A resend the rules would accept
+   trips the unique ``(actor, nonce)`` index instead, and the batch runs again, looking every
+   nonce up before the rules;
+4. writes the accepted records, their Merkle nodes, the projection changes (stamped with the
+   next generation) and the new head, in one pipelined round trip, and commits.
 
 If the transaction fails, every submission of the batch gets the error and nothing of it is
 stored: clients retry with the same nonce and get exactly-once results.
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.db import log
 from app.db.engine import pipelined
@@ -76,6 +80,13 @@ class _Prepared:
         return self.entry["actor"], self.entry["nonce"]
 
 
+def _as_resend(item: _Prepared, earlier: Record) -> Appended | LedgerError:
+    """The outcome of a submission whose ``(actor, nonce)`` is already stored."""
+    if canonical_bytes(earlier.entry) != item.text:
+        return conflict("nonce-reused", "this nonce was used for a different entry")
+    return Appended(earlier, created=False)
+
+
 class Appender:
     """The append path of one engine in this process: its writer and its state cache.
 
@@ -117,7 +128,19 @@ class Appender:
                 )
 
     def _admit(self, jobs: list[Job]) -> None:
-        """One batch, one transaction (see the module docstring)."""
+        """One batch, one transaction (see the module docstring).
+
+        Stored nonces are looked up only for submissions the rules refuse (a resend is
+        usually refused as a repeat): the unique ``(actor, nonce)`` index catches a resend the
+        rules would accept, and the batch then runs again looking every nonce up first.
+        """
+        duplicate = (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError)
+        try:
+            self._admit_batch(jobs, look_up_nonces=False)
+        except duplicate:  # raised by SQLAlchemy, or by the driver's pipeline
+            self._admit_batch(jobs, look_up_nonces=True)
+
+    def _admit_batch(self, jobs: list[Job], *, look_up_nonces: bool) -> None:
         outcomes: list[tuple[Job, object]] = []
         accepted: list[tuple[Record, object, str]] = []
         try:
@@ -125,7 +148,11 @@ class Appender:
                 start = log.lock_head(connection)
                 received = format_instant(self.clock(), micro=True)  # under the lock
                 self.cache.sync(connection, start.generation)
-                known = log.find_by_nonces(connection, (job.item.nonce_key for job in jobs))
+                known = (
+                    log.find_by_nonces(connection, (job.item.nonce_key for job in jobs))
+                    if look_up_nonces
+                    else {}
+                )
                 batch = Overlay(CachedStore(connection, self.cache))
                 head = start
                 for job in jobs:
@@ -138,6 +165,8 @@ class Appender:
                         )
                         outcome = Appended(outcome.record, created=True, flags=outcome.flags)
                     outcomes.append((job, outcome))
+                if not look_up_nonces:
+                    outcomes = self._resends_among_refused(connection, outcomes)
                 if accepted:
                     head = head._replace(generation=start.generation + 1)
                     frontier = self._known_frontier(start) or log.frontier(connection, start.size)
@@ -163,6 +192,23 @@ class Appender:
             else:
                 job.succeed(outcome)
 
+    @staticmethod
+    def _resends_among_refused(connection, outcomes: list[tuple[Job, object]]):
+        """Refusals of submissions whose nonce is already stored become the stored record
+        (a resend) or ``nonce-reused``."""
+        refused = [
+            job.item.nonce_key for job, outcome in outcomes if isinstance(outcome, LedgerError)
+        ]
+        if not refused:
+            return outcomes
+        stored = log.find_by_nonces(connection, refused)
+        return [
+            (job, _as_resend(job.item, stored[job.item.nonce_key]))
+            if isinstance(outcome, LedgerError) and job.item.nonce_key in stored
+            else (job, outcome)
+            for job, outcome in outcomes
+        ]
+
     def _known_frontier(self, head: log.Head) -> dict | None:
         if self._frontier is not None and self._frontier[:2] == (head.size, head.head_hash):
             return self._frontier[2]
@@ -179,9 +225,7 @@ class Appender:
         """Admit one submission against the batch so far (its writes go into ``batch``)."""
         earlier = known.get(item.nonce_key)
         if earlier is not None:
-            if canonical_bytes(earlier.entry) != item.text:
-                return conflict("nonce-reused", "this nonce was used for a different entry")
-            return Appended(earlier, created=False)
+            return _as_resend(item, earlier)
         try:
             check_clock(item.entry["created_at"], parse_instant(received), item.skew, item.max_age)
             applied = apply_entry(

@@ -9,12 +9,12 @@ from ledger import jsonlimits
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    seen: dict = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate member {key!r}")
-        seen[key] = value
-    return seen
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"duplicate member {duplicate!r}")
+    return members
 
 
 def _no_constants(name: str) -> object:

@@ -1,12 +1,13 @@
-"""The append path's statements, as constant SQL run on the connection's own DBAPI cursor.
+"""The append path's statements, as constant SQL text per dialect (``exec_driver_sql``).
 
 Building, compiling and keying a SQLAlchemy statement costs more CPU than running it, so the
-statements the writer runs for every batch are plain text per dialect, executed inside the
-caller's transaction. Writes are multi-row, one driver-level statement per table and batch:
+statements the writer runs for every batch are plain text per dialect, run through
+``exec_driver_sql`` (no compilation; SQLAlchemy still wraps driver errors and invalidates a
+broken connection) inside the caller's transaction. Writes are multi-row, one statement per
+table and batch:
 SQLAlchemy's ``executemany`` sends one bind and execute per row on psycopg (in pipeline mode,
 still one protocol message and one executor start each), and compiling a statement per call
-costs more than running it. Here each write is one constant SQL text run on the connection's
-own DBAPI cursor:
+costs more than running it. Here each write is one constant SQL text:
 
 * PostgreSQL: ``INSERT ... SELECT ... FROM json_array_elements(<the rows as JSON>)``, so a
   whole batch is one statement with one text parameter, encoded by the standard library's C
@@ -87,34 +88,21 @@ _SQL = {
 def rows(connection: Connection, what: str, params: Sequence[object] = ()) -> list[Row]:
     """The rows of the query named ``what``."""
     sql = _SQL[connection.dialect.name][what]
-    cursor = connection.connection.driver_connection.execute(sql, params)
-    try:
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+    return [tuple(row) for row in connection.exec_driver_sql(sql, tuple(params))]
 
 
 def stream(connection: Connection, what: str, batch: int = 10_000) -> Iterator[Row]:
     """The rows of the query named ``what``, read ``batch`` at a time (a server-side cursor
     on PostgreSQL), so a large result never sits in memory whole."""
     sql = _SQL[connection.dialect.name][what]
-    dbapi = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        cursor = dbapi.cursor(name=f"ledger_{what}")
-        cursor.execute(sql)
-    else:
-        cursor = dbapi.execute(sql)
-    try:
-        while chunk := cursor.fetchmany(batch):
-            yield from chunk
-    finally:
-        cursor.close()
+    options = {"stream_results": True, "max_row_buffer": batch}
+    for chunk in connection.exec_driver_sql(sql, execution_options=options).partitions(batch):
+        yield from (tuple(row) for row in chunk)
 
 
 def run(connection: Connection, what: str, params: Sequence[object]) -> None:
     """Run the statement named ``what`` once."""
-    sql = _SQL[connection.dialect.name][what]
-    connection.connection.driver_connection.execute(sql, params).close()
+    connection.exec_driver_sql(_SQL[connection.dialect.name][what], tuple(params))
 
 
 def by_nonces(connection: Connection, pairs: Sequence[tuple[str, str]]) -> list[Row]:
@@ -133,14 +121,12 @@ def _json(values: Sequence[Row]) -> str:
 
 def write(connection: Connection, what: str, values: Sequence[Row]) -> None:
     """Write the rows ``values`` with the statement named ``what``, in one statement on
-    PostgreSQL."""
+    PostgreSQL (one ``executemany`` on SQLite)."""
     if not values:
         return
     dialect = connection.dialect.name
     sql = _SQL[dialect][what]
-    dbapi = connection.connection.driver_connection
     if dialect == "postgresql":
-        with dbapi.cursor() as cursor:
-            cursor.execute(sql, (_json(values),))
+        connection.exec_driver_sql(sql, (_json(values),))
     else:
-        dbapi.executemany(sql, values)
+        connection.exec_driver_sql(sql, list(values))

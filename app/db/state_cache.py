@@ -93,9 +93,16 @@ class StateCache:
             return self._objects.get((kind, key))
 
     def known(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
-        """The cached texts (None: known absent) of those of ``keys`` the cache holds."""
+        """The cached texts (None: known absent) of those of ``keys`` the cache holds or the
+        filter of stored ids knows to be absent."""
         with self._lock:
-            return {key: self._objects[key] for key in keys if key in self._objects}
+            stored, found = self._stored, {}
+            for key in keys:
+                if key in self._objects:
+                    found[key] = self._objects[key]
+                elif stored is not None and key not in stored:
+                    found[key] = None
+            return found
 
     def remember(self, kind: str, key: str, text: str | None) -> None:
         """Keep an object read from the database in this generation."""

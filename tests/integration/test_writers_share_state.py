@@ -53,3 +53,23 @@ def test_a_full_filter_is_rebuilt_and_lookups_stay_exact(world, writers, monkeyp
         with pytest.raises(LedgerError) as refused:
             writer.append(_add_key(signer, added[0]), skew=300, max_age=86400)
         assert refused.value.code == "key-exists"
+
+
+def test_a_resend_gets_its_record_and_a_reused_nonce_is_refused_by_any_writer(world, writers):
+    signer = world.signers["asmo-one"]
+    entry = signer.entry("key.added", {"party_id": "asmo-one", "public_key": _public()})
+    first = writers[0].append(entry, skew=300, max_age=86400)
+    again = writers[1].append(entry, skew=300, max_age=86400)  # the rules refuse a repeat
+    assert (again.created, again.record) == (False, first.record)
+    # Same nonce, another key: the rules accept it, the stored nonce does not.
+    other = signer.entry(
+        "key.added", {"party_id": "asmo-one", "public_key": _public()}, nonce=entry["nonce"]
+    )
+    for writer in writers:
+        with pytest.raises(LedgerError) as refused:
+            writer.append(other, skew=300, max_age=86400)
+        assert refused.value.code == "nonce-reused"
+
+
+def _public() -> str:
+    return PrivateKey.generate().public.b64
