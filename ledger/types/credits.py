@@ -34,9 +34,7 @@ def get_batch(ctx: Context) -> dict:
     """The batch named by the body, or ``unknown-credits``."""
     batch = ctx.store.get("credit_batch", ctx.body["batch_id"])
     if batch is None:
-        raise LedgerError(
-            "unknown-credits", "no such credit batch", status=404, pointer="/body/batch_id"
-        )
+        raise LedgerError("unknown-credits", "no such credit batch", pointer="/body/batch_id")
     return batch
 
 
