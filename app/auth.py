@@ -36,7 +36,7 @@ class Unauthenticated(LedgerError):
     """No valid credentials (401)."""
 
     def __init__(self, detail: str):
-        super().__init__("authentication-required", detail, status=401)
+        super().__init__("authentication-required", detail)
 
 
 def _presented() -> str | None:
@@ -118,7 +118,7 @@ def require(*, roles: Iterable[str] = (), parties: Iterable[str] = ()) -> dict:
     allowed_roles = SUPERVISORS | set(roles)
     if allowed_roles & set(party["roles"]) or party["id"] in set(parties):
         return party
-    raise LedgerError("forbidden", f"{party['id']} may not read this resource", status=403)
+    raise LedgerError("forbidden", f"{party['id']} may not read this resource")
 
 
 def lot_readers(store: SqlStore, lot: dict) -> set[str]:
@@ -140,7 +140,7 @@ def may_read(party: dict | None, readers: set[str]) -> bool:
 
 def not_found(what: str) -> LedgerError:
     """The one answer for a missing object and an object the caller may not read."""
-    return LedgerError("not-found", f"no {what} you may read", status=404)
+    return LedgerError("not-found", f"no {what} you may read")
 
 
 def viewable_lot(store: SqlStore, lot_id: str) -> dict:

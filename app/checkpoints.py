@@ -50,7 +50,7 @@ def origin(connection: Connection) -> str:
     """The log's origin, as named by its genesis entry."""
     meta = SqlStore(connection).get("meta", "ledger")
     if meta is None:
-        raise LedgerError("empty-log", "the ledger has no genesis entry yet", status=409)
+        raise LedgerError("empty-log", "the ledger has no genesis entry yet")
     return meta["origin"]
 
 
@@ -145,7 +145,7 @@ def add_cosignature(engine: Engine, size: int, cosigned: str) -> Stored:
             ).first()
         )
         if stored is None:
-            raise LedgerError("unknown-checkpoint", f"no checkpoint of size {size}", status=404)
+            raise LedgerError("unknown-checkpoint", f"no checkpoint of size {size}")
         known = {(w.name, w.key_hash): w for w in witness_verifiers(connection)}
         text, kept = parse_note(stored.note)
         posted_text, posted = parse_note(cosigned)
@@ -175,7 +175,7 @@ def add_cosignature(engine: Engine, size: int, cosigned: str) -> Stored:
 
 
 def _refused(detail: str) -> LedgerError:
-    return LedgerError("invalid-cosignature", detail, status=422)
+    return LedgerError("invalid-cosignature", detail)
 
 
 def _line(signature: NoteSignature) -> str:

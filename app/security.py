@@ -110,7 +110,7 @@ def register(app: Flask) -> None:
 
 
 def _csrf_failed(exc: CSRFError) -> Response:
-    return problems.problem(400, "csrf-failed", exc.description)
+    return problems.problem("csrf-failed", exc.description)
 
 
 ANONYMOUS_ENDPOINTS = (

@@ -38,7 +38,7 @@ def bundle_records(store: Projections, records_by_seq: RecordsBySeq, lot_id: str
     there is no such lot)."""
     lot = store.get("lot", lot_id)
     if lot is None:
-        raise LedgerError("unknown-lot", f"no lot {lot_id!r}", status=404)
+        raise LedgerError("unknown-lot", f"no lot {lot_id!r}")
     lots = ancestry(store, lot, parents_and_backing(store))
     mines = {mine for item in lots for mine in item["origin_asmos"]}
     seqs = {1, *_lot_seqs(store, lots), *(rate["set_seq"] for rate in store.all("rate"))}

@@ -42,11 +42,11 @@ _SIZE = re.compile(r"0|[1-9][0-9]*")
 
 
 def _bad_checkpoint(detail: str) -> LedgerError:
-    return LedgerError("invalid-checkpoint", detail, status=422)
+    return LedgerError("invalid-checkpoint", detail)
 
 
 def _inconsistent(detail: str) -> LedgerError:
-    return LedgerError("inconsistent-checkpoint", detail, status=409)
+    return LedgerError("inconsistent-checkpoint", detail)
 
 
 def _is_line(text: object) -> bool:

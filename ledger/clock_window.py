@@ -17,13 +17,10 @@ def check_clock(created_at: str, received: datetime, skew: int, max_age: int) ->
     """Refuse entries dated too far in the future or too long ago."""
     stated = parse_instant(created_at)
     if stated > received + timedelta(seconds=skew):
-        raise LedgerError(
-            "clock-skew", "created_at is in the future", status=422, pointer="/created_at"
-        )
+        raise LedgerError("clock-skew", "created_at is in the future", pointer="/created_at")
     if stated < received - timedelta(seconds=max_age):
         raise LedgerError(
             "entry-too-old",
             f"created_at is more than {max_age} s ago",
-            status=422,
             pointer="/created_at",
         )

@@ -120,7 +120,7 @@ def verify_entry_signature(
     """Raise ``bad-signature`` unless ``entry`` carries a valid signature by ``public_key``
     (``text`` as in ``signing_bytes``)."""
     if public_key.key_id != entry["key_id"]:
-        raise LedgerError("wrong-key", "key_id does not name this public key", status=403)
+        raise LedgerError("wrong-key", "key_id does not name this public key")
     signature = b64decode(entry["signature"], length=64, what="signature")
     if not public_key.verify(signature, signing_bytes(entry, text)):
-        raise LedgerError("bad-signature", "the signature does not verify", status=403)
+        raise LedgerError("bad-signature", "the signature does not verify")

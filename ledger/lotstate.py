@@ -16,7 +16,7 @@ def get_lot(ctx: Context, lot_id: str, pointer: str = "/body/lot_id") -> Lot:
     """The lot, or ``unknown-lot``."""
     lot = ctx.store.get("lot", lot_id)
     if lot is None:
-        raise LedgerError("unknown-lot", f"no lot {lot_id!r}", status=404, pointer=pointer)
+        raise LedgerError("unknown-lot", f"no lot {lot_id!r}", pointer=pointer)
     return lot
 
 

@@ -99,7 +99,7 @@ def apply_entry(
     if etype is None:
         raise invalid(f"unknown entry type {entry['type']!r}", "/type")
     if (etype.name == GENESIS) != (seq == 1):
-        raise LedgerError("genesis-only-first", "the genesis entry is exactly seq 1", status=409)
+        raise LedgerError("genesis-only-first", "the genesis entry is exactly seq 1")
     if seq == 1 and prev_hash != GENESIS_PREV:
         raise invalid("the genesis record links to the zero hash", "/prev_hash")
     record = make_record(seq, prev_hash, received_at, entry, checked.text)

@@ -52,7 +52,7 @@ def _split(n: int) -> int:
 
 
 def _range_error(detail: str) -> LedgerError:
-    return LedgerError("invalid-range", detail, status=422)
+    return LedgerError("invalid-range", detail)
 
 
 # --- list-based (RFC 6962 section 2.1) ---------------------------------------------------------
@@ -284,7 +284,7 @@ class MemoryNodes:
 
 
 def _invalid(reason: str) -> LedgerError:
-    return LedgerError("invalid-proof", reason, status=422)
+    return LedgerError("invalid-proof", reason)
 
 
 def _check_size(value: object, what: str) -> None:

@@ -31,11 +31,11 @@ _HEX8 = re.compile(r"[0-9a-f]{8}")
 
 
 def _bad_note(detail: str) -> LedgerError:
-    return LedgerError("invalid-note", detail, status=422)
+    return LedgerError("invalid-note", detail)
 
 
 def _bad_key(detail: str) -> LedgerError:
-    return LedgerError("invalid-key", detail, status=422)
+    return LedgerError("invalid-key", detail)
 
 
 def _is_valid_name(name: object) -> bool:

@@ -10,9 +10,12 @@ every read hands the rules a fresh object to change.
 
 Most entries create objects under new ids (a lot, a key, an obligation), and the rules look
 each one up first. So that such a lookup needs no query, the cache also holds a Bloom filter
-of every ``(kind, id)`` stored, built from one scan at the first sync and kept up to date
-like the objects: an id the filter has never seen is known absent; a filter hit (rarely
-false) falls through to the database.
+of every ``(kind, id)`` stored, kept up to date like the objects: an id the filter has never
+seen is known absent; a filter hit (rarely false) falls through to the database. The filter
+comes from one scan of the stored ids: inline at the first sync when there are few, otherwise
+in a background thread, outside the head lock, as of the generation it read first; the next
+sync then adds what changed since that generation and starts using it. Until then every
+lookup goes to the database, as without a filter.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from rbloom import Bloom
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from app.db import driver_sql
 
@@ -30,6 +33,7 @@ MAX_OBJECTS = 50_000  # least recently used objects are dropped beyond this
 MAX_CHANGES = 10_000  # more foreign changes than this: start afresh instead of evicting
 MIN_FILTER = 100_000  # ids the Bloom filter is sized for at least (twice those stored)
 FALSE_HITS = 0.01  # the filter's false-positive rate at its size
+INLINE_SCAN = 20_000  # at most this many stored ids are scanned inline, under the head lock
 
 
 class StateCache:
@@ -44,6 +48,8 @@ class StateCache:
         self._finds: dict[tuple[str, str, str], list[str]] = {}
         self._stored: Bloom | None = None  # every stored (kind, id), and a few false hits
         self._room = 0  # ids the filter may still take before it is rebuilt larger
+        self._scanned: tuple[Bloom, int, int] | None = None  # (filter, generation, room)
+        self._scanning: threading.Thread | None = None
 
     def clear(self) -> None:
         """Forget everything (e.g. after a failed commit)."""
@@ -72,9 +78,9 @@ class StateCache:
                     self._objects.pop((kind, key), None)
                 self._drop_finds({kind for kind, _ in changed})
                 self._note_stored(changed)
-        if self._stored is None:
-            self._scan_stored(connection)
             self.generation = generation
+        if self._stored is None:
+            self._provide_filter(connection, generation)
 
     def get(self, kind: str, key: str) -> tuple[bool, str | None]:
         """``(hit, text)``; a hit with ``None`` means the object is known not to exist."""
@@ -133,14 +139,49 @@ class StateCache:
             self._note_stored([(kind, key) for kind, key, _ in writes])
             self.generation = generation
 
-    def _scan_stored(self, connection: Connection) -> None:
-        """Build the filter of stored ids from one scan (under the head lock)."""
+    def _provide_filter(self, connection: Connection, generation: int) -> None:
+        """Under the head lock: install a scanned filter, caught up to ``generation``, or
+        scan (inline if the ids are few, else in the background for a later sync)."""
+        with self._lock:
+            scanned, self._scanned = self._scanned, None
+        if scanned is not None and scanned[1] <= generation:
+            stored, since, room = scanned
+            changed = driver_sql.rows(connection, "changed_since", (since, self.max_changes + 1))
+            if len(changed) <= self.max_changes and len(changed) <= room:
+                stored.update(changed)
+                with self._lock:
+                    self._stored, self._room = stored, room - len(changed)
+                return
         (count,) = driver_sql.rows(connection, "state_count")[0]
+        if count <= INLINE_SCAN:
+            stored, room = self._scan(connection, count)
+            with self._lock:
+                self._stored, self._room = stored, room
+        elif self._scanning is None or not self._scanning.is_alive():
+            self._scanning = threading.Thread(
+                target=self._scan_in_background, args=(connection.engine,), daemon=True
+            )
+            self._scanning.start()
+
+    @staticmethod
+    def _scan(connection: Connection, count: int) -> tuple[Bloom, int]:
         capacity = max(MIN_FILTER, 2 * count)
         stored = Bloom(capacity, FALSE_HITS)
         stored.update((kind, key) for kind, key in driver_sql.stream(connection, "state_keys"))
+        return stored, capacity - count
+
+    def _scan_in_background(self, engine: Engine) -> None:
+        """Scan the stored ids as of the generation read first (every id stored up to it is
+        then visible); ids stored later are added when the filter is installed."""
+        try:
+            with engine.connect() as connection, connection.begin():
+                ((_, _, generation),) = driver_sql.rows(connection, "head")
+                (count,) = driver_sql.rows(connection, "state_count")[0]
+                stored, room = self._scan(connection, count)
+        except Exception:  # the next sync scans again; lookups stay exact meanwhile
+            return
         with self._lock:
-            self._stored, self._room = stored, capacity - count
+            self._scanned = (stored, generation, room)
 
     def _note_stored(self, keys: list[tuple[str, str]]) -> None:
         if self._stored is None:

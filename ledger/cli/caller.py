@@ -53,7 +53,6 @@ def local_refusal(exc: LedgerError) -> Refused:
             "title": "checked here, before sending: nothing was sent",
             "detail": exc.detail,
             "pointer": exc.pointer,
-            "status": exc.status,
         }
     )
 

@@ -46,7 +46,8 @@ def describe_problem(problem: JSONObject, status: int | None = None) -> str:
     """A refusal as its title, detail and the member it concerns."""
     code = problem.get("code") or "error"
     title = problem.get("title") or code
-    lines = [f"refused ({status or problem.get('status')} {code}): {title}"]
+    status = status or problem.get("status")  # none for a refusal checked before sending
+    lines = [f"refused ({f'{status} ' if status else ''}{code}): {title}"]
     if problem.get("detail"):
         lines.append(f"  {problem['detail']}")
     if problem.get("pointer"):

@@ -247,7 +247,7 @@ def authorisation_revoked(ctx: Context) -> None:
     key = f"{ctx.body['party_id']}:{ctx.body['role']}"
     authorisation = ctx.store.get("authorisation", key)
     if authorisation is None or authorisation["revoked_seq"] is not None:
-        raise conflict("not-authorised", f"{key} holds no active authorisation")
+        raise conflict("authorisation-not-active", f"{key} holds no active authorisation")
     authorisation["revoked_seq"] = ctx.seq
     authorisation["history"].append(ctx.seq)
     ctx.store.put("authorisation", authorisation)

@@ -35,9 +35,7 @@ def get_batch(ctx: Context) -> JSONObject:
     """The batch named by the body, or ``unknown-credits``."""
     batch: JSONObject | None = ctx.store.get("credit_batch", ctx.body["batch_id"])
     if batch is None:
-        raise LedgerError(
-            "unknown-credits", "no such credit batch", status=404, pointer="/body/batch_id"
-        )
+        raise LedgerError("unknown-credits", "no such credit batch", pointer="/body/batch_id")
     return batch
 
 

@@ -54,9 +54,7 @@ def available(account: JSONObject, today: date) -> int:
 def _own_account(ctx: Context) -> JSONObject:
     account: JSONObject | None = ctx.store.get("mb_account", ctx.body["account_id"])
     if account is None:
-        raise LedgerError(
-            "unknown-account", "no such account", status=404, pointer="/body/account_id"
-        )
+        raise LedgerError("unknown-account", "no such account", pointer="/body/account_id")
     if account["party"] != ctx.actor["id"]:
         raise forbidden("not-account-holder", f"{account['id']} is kept by {account['party']}")
     if not has_authorisation(ctx, ctx.actor):

@@ -204,7 +204,6 @@ def _obligation(ctx: Context) -> Obligation:
         raise LedgerError(
             "unknown-obligation",
             "no such premium obligation",
-            status=404,
             pointer="/body/obligation_id",
         )
     if obligation["currency"] != ctx.body["currency"]:

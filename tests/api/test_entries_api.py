@@ -8,10 +8,10 @@ import pytest
 
 from app.db import log
 from app.db.uow import reading
-from app.problems import TITLES
 from ledger.client import LedgerHTTPError, Signer
 from ledger.entry import sign_entry
 from ledger.keys import PrivateKey
+from ledger.problem_codes import PROBLEMS
 from ledger.timefmt import now
 
 
@@ -43,7 +43,7 @@ def _assert_problem(response, status: int, code: str):
     assert problem["code"] == code
     assert problem["status"] == status
     assert problem["type"] == f"/problems/{code}"
-    assert problem["title"] == TITLES[code]
+    assert problem["title"] == PROBLEMS[code].title
     assert problem["detail"]
     return problem
 

@@ -6,22 +6,20 @@ cannot drift from what the service actually sends.
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from app.problems import TITLES
+from app.problems import status_of
 from ledger.entry import ENVELOPE
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey
 from ledger.machine import REGISTRY
+from ledger.problem_codes import PROBLEMS
 
-ROOT = Path(__file__).resolve().parents[2]
 IDENTITY_TYPES = {"ledger.genesis", "party.registered", "key.added", "key.revoked"}
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -276,40 +274,23 @@ def test_entry_types_publish_json_schemas_that_match_the_core(world, client):
         assert not validator.is_valid(missing), name
 
 
-# ``LedgerError("code", ...)``, ``conflict("code", ...)``, ``forbidden("code", ...)``,
-# ``problem(status, "code", ...)`` and ``problem_code = "code"`` anywhere in ledger/ and app/.
-CODE_PATTERNS = [
-    re.compile(r"\b(?:LedgerError|conflict|forbidden)\(\s*[\"']([^\"']+)[\"']"),
-    re.compile(r"\bproblem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*[\"']([^\"']+)[\"']"),
-    re.compile(r"\bproblem_code\s*=\s*[\"']([^\"']+)[\"']"),
-]
+def test_the_problem_schema_enumerates_every_registered_code(spec):
+    code = spec["components"]["schemas"]["Problem"]["properties"]["code"]
+    assert code["enum"] == sorted(PROBLEMS)
 
 
-def _raised_codes() -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for package in ("ledger", "app"):
-        for path in sorted((ROOT / package).rglob("*.py")):
-            source = path.read_text(encoding="utf-8")
-            for pattern in CODE_PATTERNS:
-                for code in pattern.findall(source):
-                    found.setdefault(code, set()).add(str(path.relative_to(ROOT)))
-    return found
-
-
-def test_every_problem_code_raised_in_the_code_has_a_title():
-    from app.problems import _HTTP_CODES
-
-    raised = _raised_codes()
-    # The scan sees the codes it must (so it is not silently matching nothing).
-    assert {"bad-signature", "nonce-reused", "party-exists", "role-not-allowed"} <= set(raised)
-    assert {"internal-error", "unavailable", "invalid-request"} <= set(raised)
-    raised.setdefault("invalid-entry", set()).add("ledger/errors.py")  # every invalid(...)
-    for code in _HTTP_CODES.values():
-        raised.setdefault(code, set()).add("app/problems.py")
-    missing = {code: sorted(where) for code, where in raised.items() if code not in TITLES}
-    assert not missing, f"codes without a title in app.problems.TITLES: {missing}"
-    for code in raised:
-        assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", code), f"code {code!r} is not kebab-case"
+def test_each_problem_type_describes_its_code(client):
+    for code, registered in PROBLEMS.items():
+        response = client.get(f"/problems/{code}")
+        assert response.status_code == 200, code
+        assert response.get_json() == {
+            "code": code,
+            "title": registered.title,
+            "status": status_of(code),
+        }
+    unknown = client.get("/problems/no-such-code")
+    assert unknown.status_code == 404
+    assert unknown.get_json()["code"] == "not-found"
 
 
 def test_docstrings_render_as_markdown_in_the_document(client):

@@ -153,7 +153,7 @@ def test_a_refusal_shows_title_detail_and_member_and_writes_nothing(world, as_pa
         "1",
     )
     assert local.exit_code == 1
-    assert "nothing was sent" in local.output
+    assert "refused (invalid-entry): checked here, before sending: nothing was sent" in local.output
     assert "member: /body/day" in local.output
     assert _size(world) == before
 

@@ -6,11 +6,14 @@ lookup of an id it has never seen needs no query. Both must follow the other's w
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.appender import Appender
-from app.db import state_cache
+from app.db import log, state_cache
 from app.db.engine import make_engine
+from app.db.uow import reading
 from ledger.client import Signer
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey
@@ -73,3 +76,32 @@ def test_a_resend_gets_its_record_and_a_reused_nonce_is_refused_by_any_writer(wo
 
 def _public() -> str:
     return PrivateKey.generate().public.b64
+
+
+def test_a_filter_scanned_in_the_background_catches_up_before_use(world, writers, monkeypatch):
+    monkeypatch.setattr(state_cache, "INLINE_SCAN", 0)  # every scan in the background
+    signer, cache = world.signers["asmo-one"], writers[0].cache
+    for turn in range(40):  # the other writer keeps storing ids meanwhile
+        key = PrivateKey.generate()
+        assert writers[turn % 2].append(_add_key(signer, key), skew=300, max_age=86400).created
+        signer = Signer("asmo-one", key)
+        if turn % 2 and cache._stored is not None:
+            break
+        time.sleep(0.05)
+    assert cache._stored is not None, "the background scan was never installed"
+    for writer in writers:  # what the other writer stored after the scan is known to exist
+        with pytest.raises(LedgerError) as refused:
+            writer.append(_add_key(signer, key), skew=300, max_age=86400)
+        assert refused.value.code == "key-exists"
+
+
+def test_a_writer_that_only_refuses_still_catches_up_with_the_other(world, writers, engine):
+    signer = world.signers["asmo-one"]
+    key = PrivateKey.generate()
+    writers[0].append(_add_key(signer, key), skew=300, max_age=86400)
+    writers[1].append(_add_key(signer, PrivateKey.generate()), skew=300, max_age=86400)
+    with pytest.raises(LedgerError):  # synced, then refused: nothing committed
+        writers[0].append(_add_key(signer, key), skew=300, max_age=86400)
+    with reading(engine) as connection:
+        generation = log.lock_head(connection).generation
+    assert writers[0].cache.generation == generation

@@ -30,6 +30,7 @@ from ledger.note import (
     parse_verifier_key,
     sign_note,
 )
+from ledger.problem_codes import Category
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parent.parent / "data" / "checkpoint" / "vectors.json").read_text(
@@ -260,7 +261,7 @@ def test_witness_refuses_a_shrinking_tree():
         ARM_KEY,
         OPERATOR,
     )
-    assert err.status == 409
+    assert err.category is Category.CONFLICT
 
 
 def test_witness_refuses_a_second_root_for_one_size():

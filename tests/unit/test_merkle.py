@@ -31,6 +31,7 @@ from ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from ledger.problem_codes import Category
 
 VECTORS = Path(__file__).resolve().parent.parent / "data" / "rfc6962"
 INCLUSION = sorted((VECTORS / "inclusion").rglob("*.json"))
@@ -64,7 +65,7 @@ def _raises_invalid_proof(call, *args) -> bool:
         call(*args)
     except LedgerError as exc:
         assert exc.code == "invalid-proof"
-        assert exc.status == 422
+        assert exc.category is Category.INVALID
         return True
     return False
 

@@ -22,6 +22,7 @@ from ledger.note import (
     sign_note,
     verifier_key,
 )
+from ledger.problem_codes import Category
 
 GO = json.loads(
     (
@@ -44,7 +45,7 @@ def _refused(code: str, call, *args, **kwargs) -> LedgerError:
     with pytest.raises(LedgerError) as err:
         call(*args, **kwargs)
     assert err.value.code == code, err.value.detail
-    assert err.value.status == 422
+    assert err.value.category is Category.INVALID
     return err.value
 
 
