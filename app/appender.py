@@ -147,7 +147,7 @@ class Appender:
             with writing(self.engine) as connection:
                 start = log.lock_head(connection)
                 received = format_instant(self.clock(), micro=True)  # under the lock
-                self.cache.sync(connection, start.generation)
+                self.cache.sync(connection, start.generation, start.size)
                 known = (
                     log.find_by_nonces(connection, (job.item.nonce_key for job in jobs))
                     if look_up_nonces

@@ -52,11 +52,16 @@ class _SnapshotStore:
         raise NotImplementedError("authentication writes nothing")
 
 
+RecordFields = tuple[int, str, str, JSONObject, str]
+"""A record as a plain tuple: pickled and rebuilt in a quarter of a dataclass's time."""
+
+
 def _verify_chunk(
-    chunk: list[tuple[Record, JSONObject | None, JSONObject | None]],
+    chunk: list[tuple[RecordFields, JSONObject | None, JSONObject | None]],
 ) -> Failed | None:
     """Worker: ``audit``'s check of each (non-identity) record; the first failure, if any."""
-    for record, party, key in chunk:
+    for fields, party, key in chunk:
+        record = Record(*fields)
         # seq and the link were checked in order by the caller; these arguments make them pass.
         failure = _check(record, record.seq, record.prev_hash, _SnapshotStore(party, key), False)
         if failure is not None:
@@ -93,7 +98,7 @@ def parallel_audit(
     own = executor is None
     pool = ProcessPoolExecutor(max_workers=workers) if executor is None else executor
     pending: deque[Future[Failed | None]] = deque()
-    chunk: list[tuple[Record, JSONObject | None, JSONObject | None]] = []
+    chunk: list[tuple[RecordFields, JSONObject | None, JSONObject | None]] = []
     store = MemoryStore()
     snapshots: dict[tuple[str | None, ...], Snapshot] = {}
     expected, prev = 1, GENESIS_PREV
@@ -128,7 +133,14 @@ def parallel_audit(
                 snapshot = snapshots.get(fields[1:])
                 if snapshot is None:
                     snapshot = snapshots[fields[1:]] = _snapshot(store, *fields[1:])
-                chunk.append((record, *snapshot))
+                row = (
+                    record.seq,
+                    record.prev_hash,
+                    record.received_at,
+                    record.entry,
+                    record.entry_hash,
+                )
+                chunk.append((row, *snapshot))
                 if len(chunk) >= chunk_size:
                     submit()
                     worker_failure = settle(max_pending)

@@ -34,7 +34,8 @@ _SQL = {
         "get": "SELECT value FROM state WHERE kind = %s AND id = %s",
         "find": "SELECT s.value FROM state_index i JOIN state s ON s.kind = i.kind AND s.id = i.id "
         "WHERE i.kind = %s AND i.attr = %s AND i.value = %s ORDER BY s.id",
-        "changed_since": "SELECT kind, id FROM state WHERE changed_gen > %s LIMIT %s",
+        "changed_since": "SELECT kind, id FROM state WHERE changed_gen > %s "
+        "ORDER BY changed_gen LIMIT %s",
         "state_keys": "SELECT kind, id FROM state",
         "state_count": "SELECT count(*) FROM state",
         "by_nonces": "SELECT seq, prev_hash, received_at, entry, entry_hash FROM records "
@@ -65,7 +66,8 @@ _SQL = {
         "get": "SELECT value FROM state WHERE kind = ? AND id = ?",
         "find": "SELECT s.value FROM state_index i JOIN state s ON s.kind = i.kind AND s.id = i.id "
         "WHERE i.kind = ? AND i.attr = ? AND i.value = ? ORDER BY s.id",
-        "changed_since": "SELECT kind, id FROM state WHERE changed_gen > ? LIMIT ?",
+        "changed_since": "SELECT kind, id FROM state WHERE changed_gen > ? "
+        "ORDER BY changed_gen LIMIT ?",
         "state_keys": "SELECT kind, id FROM state",
         "state_count": "SELECT count(*) FROM state",
         "by_nonce": "SELECT seq, prev_hash, received_at, entry, entry_hash FROM records "

@@ -33,7 +33,7 @@ MAX_OBJECTS = 50_000  # least recently used objects are dropped beyond this
 MAX_CHANGES = 10_000  # more foreign changes than this: start afresh instead of evicting
 MIN_FILTER = 100_000  # ids the Bloom filter is sized for at least (twice those stored)
 FALSE_HITS = 0.01  # the filter's false-positive rate at its size
-INLINE_SCAN = 20_000  # at most this many stored ids are scanned inline, under the head lock
+INLINE_SCAN = 20_000  # logs of at most this many records are scanned inline, under the lock
 
 
 class StateCache:
@@ -59,8 +59,9 @@ class StateCache:
             self._stored = None
             self.generation = None
 
-    def sync(self, connection: Connection, generation: int) -> None:
-        """Under the head lock: drop what changed between the cached and the stored generation."""
+    def sync(self, connection: Connection, generation: int, log_size: int = 0) -> None:
+        """Under the head lock: drop what changed between the cached and the stored generation
+        (``log_size``, the head's, tells whether a filter of stored ids may be scanned inline)."""
         if self.generation == generation:
             return
         changed = None
@@ -80,7 +81,7 @@ class StateCache:
                 self._note_stored(changed)
             self.generation = generation
         if self._stored is None:
-            self._provide_filter(connection, generation)
+            self._provide_filter(connection, generation, log_size)
 
     def get(self, kind: str, key: str) -> tuple[bool, str | None]:
         """``(hit, text)``; a hit with ``None`` means the object is known not to exist."""
@@ -139,7 +140,7 @@ class StateCache:
             self._note_stored([(kind, key) for kind, key, _ in writes])
             self.generation = generation
 
-    def _provide_filter(self, connection: Connection, generation: int) -> None:
+    def _provide_filter(self, connection: Connection, generation: int, log_size: int) -> None:
         """Under the head lock: install a scanned filter, caught up to ``generation``, or
         scan (inline if the ids are few, else in the background for a later sync)."""
         with self._lock:
@@ -152,8 +153,8 @@ class StateCache:
                 with self._lock:
                     self._stored, self._room = stored, room - len(changed)
                 return
-        (count,) = driver_sql.rows(connection, "state_count")[0]
-        if count <= INLINE_SCAN:
+        if log_size <= INLINE_SCAN:  # stored ids grow with the log: a short log scans fast
+            (count,) = driver_sql.rows(connection, "state_count")[0]
             stored, room = self._scan(connection, count)
             with self._lock:
                 self._stored, self._room = stored, room

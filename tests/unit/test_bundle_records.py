@@ -58,7 +58,7 @@ def test_the_chosen_records_replay_to_the_lot_and_leave_other_lots_out(book):
 def test_an_unknown_lot_has_no_bundle(book):
     with pytest.raises(LedgerError) as refused:
         bundle_records(book, book.by_seq, "LOT-404")
-    assert (refused.value.code, refused.value.status) == ("unknown-lot", 404)
+    assert (refused.value.code, refused.value.category) == ("unknown-lot", "not-found")
 
 
 def test_a_record_missing_from_the_log_is_an_error(book):
