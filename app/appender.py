@@ -39,12 +39,12 @@ from app.db.state_cache import StateCache
 from app.db.store import CachedStore, SqlStore
 from app.db.uow import writing
 from app.writer import Job, Writer
+from ledger.admission import Applied, apply_entry
 from ledger.canonical import canonical_bytes
 from ledger.clock_window import check_clock
 from ledger.entry import CheckedEntry, checked_entry, verify_entry_signature
 from ledger.errors import LedgerError, conflict
 from ledger.keys import PublicKey
-from ledger.machine import Applied, apply_entry
 from ledger.record import Record
 from ledger.state import Overlay
 from ledger.terms import split_submission

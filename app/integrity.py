@@ -13,10 +13,10 @@ from app.db.log import SqlNodes
 from app.db.store import SqlStore
 from app.db.tables import state, state_index
 from app.db.uow import reading, writing
+from ledger.admission import replay_record
 from ledger.audit import AuditReport, Failure, audit
 from ledger.checkpoint import open_checkpoint
 from ledger.errors import LedgerError
-from ledger.machine import replay_record
 from ledger.merkle import Frontier, root_at
 from ledger.state import MemoryStore
 

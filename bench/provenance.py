@@ -54,9 +54,9 @@ from bench._common import (
     seeded_key,
 )
 from ledger import merkle, terms
+from ledger.admission import apply_entry
 from ledger.client import Signer
 from ledger.keys import PrivateKey
-from ledger.machine import apply_entry
 from ledger.state import MemoryStore
 from ledger.timefmt import format_instant, now
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ledger.admission import authenticate, replay_record
 from ledger.canonical import canonical_bytes
 from ledger.entry import check_envelope
 from ledger.errors import LedgerError
-from ledger.machine import authenticate, replay_record
 from ledger.record import GENESIS_PREV, Record, record_hash_of_text
 from ledger.state import MemoryStore, Store
 

@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ledger import backing, jsonlimits
+from ledger.admission import replay_record
 from ledger.ancestry import ancestry
 from ledger.checkpoint import open_checkpoint
 from ledger.errors import LedgerError
-from ledger.machine import replay_record
 from ledger.merkle import verify_inclusion
 from ledger.note import NoteVerifier, Verifier
 from ledger.premium_state import settled

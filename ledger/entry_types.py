@@ -1,8 +1,8 @@
 """Entry types: the registry of what parties may state, and what a rule sees.
 
-Each module of ``ledger.types`` registers its types with ``entry_type``; ``ledger.machine``
+Each module of ``ledger.types`` registers its types with ``entry_type``; ``ledger.admission``
 admits entries through the registry. Rules and their shared checks import this module, never
-``ledger.machine``, so the import graph has no cycle.
+``ledger.admission``, so the import graph has no cycle.
 """
 
 from __future__ import annotations

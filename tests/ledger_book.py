@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ledger import terms
+from ledger.admission import apply_entry
 from ledger.client import Signer
 from ledger.cosign import cosign
 from ledger.fairmined import SEED_RATES
 from ledger.keys import PrivateKey
-from ledger.machine import apply_entry
 from ledger.record import GENESIS_PREV
 from ledger.state import MemoryStore
 from ledger.timefmt import format_instant

@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from app import service
 from app.jsonbody import json_body
 from app.schemas import AppendedSchema, EntryTypeSchema, SubmissionSchema
-from ledger.machine import REGISTRY
+from ledger.admission import REGISTRY
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1", description="Signed entries")
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

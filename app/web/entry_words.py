@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ledger.machine import REGISTRY
+from ledger.admission import REGISTRY
 
 ACTIONS = {
     "lot.registered": _l("Register a lot"),

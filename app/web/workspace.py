@@ -14,7 +14,7 @@ from app import auth, i18n, service
 from app.db.store import SqlStore
 from app.db.uow import reading
 from app.web import entry_words, workspace_home
-from ledger.machine import REGISTRY
+from ledger.admission import REGISTRY
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 

@@ -22,12 +22,12 @@ from typing import IO, Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
+from ledger.admission import REGISTRY
 from ledger.cli import output
 from ledger.cli.profile import Profile, ProfileError, state_home
 from ledger.client import LedgerClient, LedgerHTTPError, Signer, Transport, http_transport
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey
-from ledger.machine import REGISTRY
 from ledger.projections import JSONObject
 from ledger.timefmt import format_instant, parse_instant
 

@@ -1,5 +1,5 @@
 """``gold-ledger entry <type>``: one subcommand for every registered entry type, built from its
-body schema, so entry types added to ``ledger.machine.REGISTRY`` are usable without new code.
+body schema, so entry types added to ``ledger.admission.REGISTRY`` are usable without new code.
 
 Each body member becomes an option (``lot_id`` -> ``--lot-id``): strings, dates and integers
 as values (choices offered as such), booleans as ``--x/--no-x``, lists of plain values as a
@@ -20,9 +20,9 @@ from typing import Any
 import click
 
 from ledger import terms
+from ledger.admission import REGISTRY, EntryType
 from ledger.cli.caller import Caller, pass_caller
 from ledger.fields import Bool, Field, Int, List, Obj, Str
-from ledger.machine import REGISTRY, EntryType
 
 
 def _option_name(member: str) -> str:

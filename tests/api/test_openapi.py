@@ -14,10 +14,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from app.problems import status_of
+from ledger.admission import REGISTRY
 from ledger.entry import ENVELOPE
 from ledger.errors import LedgerError
 from ledger.keys import PrivateKey
-from ledger.machine import REGISTRY
 from ledger.problem_codes import PROBLEMS
 
 IDENTITY_TYPES = {"ledger.genesis", "party.registered", "key.added", "key.revoked"}

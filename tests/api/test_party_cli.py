@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from support import Supply
 
+from ledger.admission import REGISTRY
 from ledger.cli import cli
 from ledger.cli.generic import entry_command
 from ledger.entry import verify_entry_signature
 from ledger.fields import Bool, List, Obj
-from ledger.machine import REGISTRY
 from ledger.timefmt import now
 
 

@@ -10,9 +10,9 @@ import pytest
 from support import sign_in
 
 from app import bootstrap, demo
+from ledger.admission import REGISTRY
 from ledger.client import Signer
 from ledger.keys import PrivateKey
-from ledger.machine import REGISTRY
 
 
 @pytest.fixture

@@ -512,8 +512,8 @@ def test_the_key_never_leaves_the_browser_and_only_the_partys_key_is_taken(
 def unworded_type():
     """An entry type registered while the test runs, with no words in the workspace: its form
     must come from its schema alone (as for types added to the registry later)."""
+    from ledger.admission import REGISTRY, entry_type
     from ledger.fields import CURRENCY, HASH_HEX, LOT_ID, MASS_MG, MONEY, TEXT, List, Obj, Str
-    from ledger.machine import REGISTRY, entry_type
 
     name = "lot.inspected"
     body = Obj(

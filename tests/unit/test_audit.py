@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
+from ledger.admission import apply_entry
 from ledger.audit import audit
 from ledger.client import Signer
 from ledger.keys import PrivateKey
-from ledger.machine import apply_entry
 from ledger.record import GENESIS_PREV, Record, make_record
 from ledger.state import MemoryStore
 from ledger.types.identity import DEFAULT_PARAMS

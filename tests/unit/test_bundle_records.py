@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from ledger_book import Book
 
+from ledger.admission import replay_record
 from ledger.bundle_records import bundle_records
 from ledger.errors import LedgerError
-from ledger.machine import replay_record
 from ledger.state import MemoryStore
 
 

@@ -13,10 +13,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
+from ledger.admission import apply_entry
 from ledger.audit import AuditReport, audit
 from ledger.client import Signer
 from ledger.keys import PrivateKey
-from ledger.machine import apply_entry
 from ledger.parallel_audit import parallel_audit
 from ledger.record import GENESIS_PREV, Record, make_record
 from ledger.state import MemoryStore

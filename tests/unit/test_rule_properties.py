@@ -1,6 +1,6 @@
 """Property tests of the Fairmined rules on the pure core: random histories, invariants each entry.
 
-A hypothesis state machine drives ``ledger.machine.apply_entry`` over a ``MemoryStore`` (no
+A hypothesis state machine drives ``ledger.admission.apply_entry`` over a ``MemoryStore`` (no
 database, no Flask) in a small world: three mines (Ecological, Fairmined, uncertified), a mine
 that also holds every supply-chain role, two First Authorized Buyers, a refiner, an authorised
 and an unauthorised jeweller, a certification body. Each rule signs one action (register, sell
@@ -49,12 +49,12 @@ from hypothesis.stateful import (
 )
 
 from ledger import terms
+from ledger.admission import REGISTRY, apply_entry, replay_record
 from ledger.client import Signer
 from ledger.cosign import cosign
 from ledger.errors import LedgerError
 from ledger.fairmined import LABELLED, SEED_RATES, premium_due
 from ledger.keys import PrivateKey
-from ledger.machine import REGISTRY, apply_entry, replay_record
 from ledger.origins import labelled_fine
 from ledger.record import GENESIS_PREV
 from ledger.state import MemoryStore, Overlay

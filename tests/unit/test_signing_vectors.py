@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger import terms
+from ledger.admission import REGISTRY
 from ledger.canonical import canonical_bytes
 from ledger.entry import ENTRY_PREFIX, check_envelope, sign_entry, signing_bytes
 from ledger.entry import verify_entry_signature as verify
 from ledger.errors import LedgerError
 from ledger.keys import KEY_ID_PREFIX, PrivateKey
-from ledger.machine import REGISTRY
 
 VECTORS = json.loads(
     (Path(__file__).parents[1] / "data" / "signing" / "vectors.json").read_text(encoding="utf-8")
