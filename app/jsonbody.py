@@ -10,10 +10,12 @@ from ledger import jsonlimits
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     members = dict(pairs)
-    if len(members) != len(pairs):
+    if len(members) != len(pairs):  # name the first repeated member
         seen: set[str] = set()
-        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise ValueError(f"duplicate member {duplicate!r}")
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate member {key!r}")
+            seen.add(key)
     return members
 
 

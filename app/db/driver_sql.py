@@ -4,10 +4,8 @@ Building, compiling and keying a SQLAlchemy statement costs more CPU than runnin
 statements the writer runs for every batch are plain text per dialect, run through
 ``exec_driver_sql`` (no compilation; SQLAlchemy still wraps driver errors and invalidates a
 broken connection) inside the caller's transaction. Writes are multi-row, one statement per
-table and batch:
-SQLAlchemy's ``executemany`` sends one bind and execute per row on psycopg (in pipeline mode,
-still one protocol message and one executor start each), and compiling a statement per call
-costs more than running it. Here each write is one constant SQL text:
+table and batch (SQLAlchemy's ``executemany`` sends one bind and execute per row on psycopg,
+in pipeline mode still one protocol message and one executor start each):
 
 * PostgreSQL: ``INSERT ... SELECT ... FROM json_array_elements(<the rows as JSON>)``, so a
   whole batch is one statement with one text parameter, encoded by the standard library's C

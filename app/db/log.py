@@ -9,18 +9,13 @@ from typing import NamedTuple
 from sqlalchemy import Connection, bindparam, select, tuple_
 
 from app.db import driver_sql
-from app.db.tables import log_head, merkle_nodes, private_data, records
+from app.db.tables import merkle_nodes, private_data, records
 from ledger.canonical import canonical_bytes
 from ledger.merkle import Key, MemoryNodes, frontier_keys, nodes_completed_by
 from ledger.record import Record
 
-HEAD_ID = 1
-
 # Statements of the append path, built once (building and keying a statement costs more CPU
 # than running it on SQLite).
-_HEAD = select(log_head.c.size, log_head.c.head_hash, log_head.c.generation).where(
-    log_head.c.id == HEAD_ID
-)
 _NODES = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
     tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(bindparam("keys", expanding=True))
 )
@@ -45,8 +40,13 @@ def to_record(row) -> Record:
 
 def head(connection: Connection) -> tuple[int, str]:
     """``(size, head_hash)``."""
-    row = connection.execute(_HEAD).one()  # seeded by the first migration
-    return row.size, row.head_hash
+    return read_head(connection)[:2]
+
+
+def read_head(connection: Connection) -> Head:
+    """The head row, unlocked (seeded by the first migration)."""
+    (row,) = driver_sql.rows(connection, "head")
+    return Head(*row)
 
 
 def lock_head(connection: Connection) -> Head:

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from rbloom import Bloom
 from sqlalchemy import Connection, Engine
 
-from app.db import driver_sql
+from app.db import driver_sql, log
 
 MAX_OBJECTS = 50_000  # least recently used objects are dropped beyond this
 MAX_CHANGES = 10_000  # more foreign changes than this: start afresh instead of evicting
@@ -59,7 +59,7 @@ class StateCache:
             self._stored = None
             self.generation = None
 
-    def sync(self, connection: Connection, generation: int, log_size: int = 0) -> None:
+    def sync(self, connection: Connection, generation: int, log_size: int) -> None:
         """Under the head lock: drop what changed between the cached and the stored generation
         (``log_size``, the head's, tells whether a filter of stored ids may be scanned inline)."""
         if self.generation == generation:
@@ -148,14 +148,14 @@ class StateCache:
         if scanned is not None and scanned[1] <= generation:
             stored, since, room = scanned
             changed = driver_sql.rows(connection, "changed_since", (since, self.max_changes + 1))
-            if len(changed) <= self.max_changes and len(changed) <= room:
-                stored.update(changed)
+            if len(changed) <= self.max_changes:
                 with self._lock:
-                    self._stored, self._room = stored, room - len(changed)
+                    self._stored, self._room = stored, room
+                    self._note_stored(changed)  # too many for its room: scanned again below
+            if self._stored is not None:
                 return
         if log_size <= INLINE_SCAN:  # stored ids grow with the log: a short log scans fast
-            (count,) = driver_sql.rows(connection, "state_count")[0]
-            stored, room = self._scan(connection, count)
+            stored, room = self._scan(connection)
             with self._lock:
                 self._stored, self._room = stored, room
         elif self._scanning is None or not self._scanning.is_alive():
@@ -165,7 +165,9 @@ class StateCache:
             self._scanning.start()
 
     @staticmethod
-    def _scan(connection: Connection, count: int) -> tuple[Bloom, int]:
+    def _scan(connection: Connection) -> tuple[Bloom, int]:
+        """A filter of the stored ids, and the ids it may still take."""
+        (count,) = driver_sql.rows(connection, "state_count")[0]
         capacity = max(MIN_FILTER, 2 * count)
         stored = Bloom(capacity, FALSE_HITS)
         stored.update((kind, key) for kind, key in driver_sql.stream(connection, "state_keys"))
@@ -176,9 +178,8 @@ class StateCache:
         then visible); ids stored later are added when the filter is installed."""
         try:
             with engine.connect() as connection, connection.begin():
-                ((_, _, generation),) = driver_sql.rows(connection, "head")
-                (count,) = driver_sql.rows(connection, "state_count")[0]
-                stored, room = self._scan(connection, count)
+                generation = log.read_head(connection).generation
+                stored, room = self._scan(connection)
         except Exception:  # the next sync scans again; lookups stay exact meanwhile
             return
         with self._lock:
